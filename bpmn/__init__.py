@@ -1,0 +1,1 @@
+"""BPMN process definitions of weavergen's registry operations, shipped as package data."""

@@ -1,0 +1,1 @@
+"""weavergen's command-line interface (Typer): a thin adapter over the engine."""

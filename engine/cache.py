@@ -1,0 +1,65 @@
+"""A content-addressed disk cache, so a warm run parses no unchanged file and re-evaluates no policy.
+
+Entries are marshalled Python values named by a digest of their inputs and of weavergen's version.
+A corrupt or unreadable entry is treated as missing; writes are atomic (temp file + rename).
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from weavergen import __version__
+
+_FORMAT = "1"
+
+
+def cache_dir() -> Path | None:
+    """`$WEAVERGEN_CACHE_DIR`, else `$XDG_CACHE_HOME/weavergen`, else `~/.cache/weavergen`; `off` disables."""
+    explicit = os.environ.get("WEAVERGEN_CACHE_DIR")
+    if explicit is not None:
+        return None if explicit in ("", "off", "0") else Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "weavergen"
+
+
+class DiskCache:
+    """One namespace of the cache (`documents`, `policies`…)."""
+
+    def __init__(self, namespace: str, root: Path | None = None) -> None:
+        base = root if root is not None else cache_dir()
+        self.dir = base / namespace / f"{__version__}-{_FORMAT}" if base is not None else None
+
+    def _path(self, key: str) -> Path | None:
+        return self.dir / key[:2] / key if self.dir is not None else None
+
+    def get(self, key: str) -> Any | None:
+        """The value stored under `key`, or None."""
+        path = self._path(key)
+        if path is None:
+            return None
+        try:
+            return marshal.loads(path.read_bytes())
+        except (OSError, ValueError, EOFError, TypeError):
+            return None
+
+    def put(self, key: str, value: Any) -> None:
+        """Store `value` under `key`; failures (read-only disk, unmarshallable value) are ignored."""
+        path = self._path(key)
+        if path is None:
+            return
+        try:
+            payload = marshal.dumps(value)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(payload)
+            os.replace(tmp, path)
+        except (OSError, ValueError):
+            try:
+                os.unlink(tmp)
+            except (OSError, UnboundLocalError):
+                pass

@@ -1,0 +1,120 @@
+"""The one diagnostic type every part of weavergen produces, and helpers to build and sort them.
+
+Codes are weaver's error variant names (``InvalidAttribute``, ``DuplicateAttributeId``…) or, for Rego
+findings, the finding id; messages are weaver's texts. Unlike weaver, every diagnostic we can place
+carries a file and a range, and related locations (the other definition of a duplicate…).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+DOCS_BASE_URL = os.environ.get(
+    "WEAVERGEN_DOCS_URL", "https://github.com/weavergen/weavergen/blob/main/docs/diagnostics.md"
+)
+
+
+class Severity(StrEnum):
+    """miette's severities, as weaver serialises them (`Error`, `Warning`, `Advice`)."""
+
+    ERROR = "Error"
+    WARNING = "Warning"
+    ADVICE = "Advice"
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """A zero-based line and a zero-based column counted in Unicode code points."""
+
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    """A half-open text range inside one file."""
+
+    start: Position
+    end: Position
+
+    @classmethod
+    def of(cls, sl: int, sc: int, el: int, ec: int) -> Range:
+        """Build a range from four zero-based numbers."""
+        return cls(Position(sl, sc), Position(el, ec))
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """Another place that matters to a diagnostic (the other definition of a duplicate…)."""
+
+    file: str
+    range: Range | None
+    message: str
+
+
+@dataclass(slots=True)
+class Diagnostic:
+    """One finding about a registry, template, policy or sample, rendered by the CLI and the server."""
+
+    code: str
+    message: str
+    severity: Severity = Severity.ERROR
+    file: str | None = None
+    range: Range | None = None
+    related: tuple[Related, ...] = ()
+    error: dict[str, Any] | None = None
+    help: str | None = None
+    tags: tuple[str, ...] = ()
+    fix: dict[str, Any] | None = None
+    group_id: str | None = None
+    attribute_id: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_error(self) -> bool:
+        """Whether the diagnostic makes a run fail (weaver: anything that is not a warning or advice)."""
+        return self.severity is Severity.ERROR
+
+    @property
+    def is_policy(self) -> bool:
+        """Whether the diagnostic is a Rego policy finding."""
+        return bool(self.error) and self.error.get("type") == "policy_violation"  # type: ignore[union-attr]
+
+    @property
+    def docs_url(self) -> str:
+        """The documentation page of this diagnostic's code."""
+        anchor = "policy-violations" if self.is_policy else self.code.lower().replace("_", "-")
+        return f"{DOCS_BASE_URL}#{anchor}"
+
+    def promoted(self) -> Diagnostic:
+        """This diagnostic as `--future` sees it: warnings and advice become errors."""
+        if self.severity is Severity.ERROR:
+            return self
+        return replace(self, severity=Severity.ERROR)
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        """Stable ordering: file, position, code, message."""
+        start = self.range.start if self.range else Position(-1, -1)
+        return (self.file or "", start.line, start.column, self.code, self.message)
+
+
+def has_error(diagnostics: list[Diagnostic]) -> bool:
+    """Weaver's exit rule: 1 iff any diagnostic is an error."""
+    return any(d.is_error for d in diagnostics)
+
+
+def apply_future(diagnostics: list[Diagnostic], future: bool) -> list[Diagnostic]:
+    """Under `--future` every warning is re-emitted as an error, as weaver does."""
+    return [d.promoted() for d in diagnostics] if future else diagnostics
+
+
+def internal_error(message: str, file: str | None = None) -> Diagnostic:
+    """An unexpected failure inside weavergen, reported instead of a traceback."""
+    return Diagnostic(
+        code="internal-error",
+        message=f"weavergen hit an internal error: {message}. Please report it with the input that caused it.",
+        file=file,
+    )

@@ -1,0 +1,224 @@
+"""One YAML file: its plain data, the source span of every node, and its syntax diagnostics.
+
+The text is composed with libyaml (PyYAML's C parser) into a node tree and walked once, which is
+cheaper than `yaml.load` followed by a search for positions. Scalars are resolved with the YAML 1.2
+core schema, as serde_yaml (weaver's parser) does: `yes`, `on`, `no` stay strings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from weavergen.diagnostics import Diagnostic, Range
+
+try:
+    from yaml._yaml import CParser as _Parser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Parser(Reader, Scanner, Parser):  # type: ignore[no-redef]
+        """The pure-Python parser, for PyYAML builds without libyaml."""
+
+        def __init__(self, stream: str) -> None:
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+
+        def dispose(self) -> None:
+            """Nothing to release."""
+
+
+Span = tuple[int, int, int, int]
+Path = tuple[str | int, ...]
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+
+
+class _CoreResolver(yaml.resolver.BaseResolver):
+    """Implicit tags of the YAML 1.2 core schema."""
+
+
+_CoreResolver.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+_CoreResolver.add_implicit_resolver(
+    _INT, re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"), list("-+0123456789")
+)
+_CoreResolver.add_implicit_resolver(
+    _FLOAT,
+    re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
+)
+_CoreResolver.add_implicit_resolver(_NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+
+
+class _Composer(_Parser, yaml.composer.Composer, _CoreResolver):  # type: ignore[misc, valid-type]
+    def __init__(self, stream: str) -> None:
+        _Parser.__init__(self, stream)
+        yaml.composer.Composer.__init__(self)
+        _CoreResolver.__init__(self)
+
+
+def _scalar(node: ScalarNode) -> Any:
+    tag, value = node.tag, node.value
+    if tag == _STR:
+        return value
+    if tag == _INT:
+        if value.startswith("0o"):
+            return int(value[2:], 8)
+        if value.startswith("0x"):
+            return int(value[2:], 16)
+        return int(value)
+    if tag == _FLOAT:
+        low = value.lower()
+        if low.endswith(".inf"):
+            return -math.inf if low.startswith("-") else math.inf
+        if low == ".nan":
+            return math.nan
+        return float(value)
+    if tag == _BOOL:
+        return value[0] in "tT"
+    if tag == _NULL:
+        return None
+    return value
+
+
+@dataclass(slots=True)
+class Document:
+    """A parsed YAML file. `spans[path]` is the span of the value at `path`; `key_spans[path]` of its key."""
+
+    path: str
+    digest: str
+    data: Any = None
+    spans: dict[Path, Span] = field(default_factory=dict)
+    key_spans: dict[Path, Span] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    lines: list[str] | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the YAML parsed (schema problems are reported elsewhere)."""
+        return not self.diagnostics
+
+    def range_of(self, path: Path, key: bool = False) -> Range | None:
+        """The range of the node at `path` (its key when `key`), or of its nearest ancestor that exists."""
+        table = self.key_spans if key else self.spans
+        p = path
+        while True:
+            span = table.get(p)
+            if span is not None:
+                return Range.of(*span)
+            if key:
+                table, key = self.spans, False
+                continue
+            if not p:
+                return None
+            p = p[:-1]
+
+    def head_range(self, path: Path) -> Range | None:
+        """The first line of the node at `path`: where an editor should underline a whole mapping."""
+        r = self.range_of(path)
+        if r is None:
+            return None
+        if r.end.line == r.start.line:
+            return r
+        line = self.line_text(r.start.line)
+        end = len(line.rstrip()) if line is not None else r.start.column + 1
+        return Range.of(r.start.line, r.start.column, r.start.line, max(end, r.start.column + 1))
+
+    def line_text(self, line: int) -> str | None:
+        """The source text of a zero-based line, when the text was kept."""
+        if self.lines is None or not 0 <= line < len(self.lines):
+            return None
+        return self.lines[line]
+
+
+def digest_of(text: str) -> str:
+    """The content hash that names a document in the cache."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def parse(text: str, path: str, digest: str | None = None) -> Document:
+    """Parse YAML text into a Document; a syntax error becomes a positioned diagnostic, never an exception."""
+    doc = Document(path=path, digest=digest or digest_of(text))
+    try:
+        composer = _Composer(text)
+        try:
+            node = composer.get_single_node()
+        finally:
+            composer.dispose()
+    except yaml.MarkedYAMLError as exc:
+        doc.diagnostics.append(_syntax_diagnostic(exc, path))
+        return doc
+    except yaml.YAMLError as exc:
+        doc.diagnostics.append(Diagnostic(code="DeserializationError", message=str(exc), file=path))
+        return doc
+    if node is not None:
+        doc.data = _walk(node, (), doc)
+    return doc
+
+
+def _syntax_diagnostic(exc: yaml.MarkedYAMLError, path: str) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or "invalid YAML"
+    context = f" {exc.context}" if exc.context else ""
+    rng = None
+    if mark is not None:
+        rng = Range.of(mark.line, mark.column, mark.line, mark.column + 1)
+        where = f" at line {mark.line + 1} column {mark.column + 1}"
+    else:
+        where = ""
+    return Diagnostic(
+        code="DeserializationError",
+        message=f"{problem}{context}{where}",
+        file=path,
+        range=rng,
+        help="Fix the YAML syntax here; the other files of the registry are still checked.",
+    )
+
+
+def _span(node: Node) -> Span:
+    s, e = node.start_mark, node.end_mark
+    return (s.line, s.column, e.line, e.column)
+
+
+def _walk(node: Node, path: Path, doc: Document) -> Any:
+    doc.spans[path] = _span(node)
+    if isinstance(node, ScalarNode):
+        return _scalar(node)
+    if isinstance(node, SequenceNode):
+        return [_walk(child, (*path, i), doc) for i, child in enumerate(node.value)]
+    if isinstance(node, MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = _scalar(key_node) if isinstance(key_node, ScalarNode) else _walk(key_node, (*path, "?"), doc)
+            if not isinstance(key, str | int | float | bool) and key is not None:
+                key = str(key)
+            child = (*path, key)
+            if key in out:
+                doc.diagnostics.append(
+                    Diagnostic(
+                        code="DeserializationError",
+                        message=f"duplicate entry with key \"{key}\"",
+                        file=doc.path,
+                        range=Range.of(*_span(key_node)),
+                        help="Remove one of the two entries; YAML mappings may not repeat a key.",
+                    )
+                )
+            doc.key_spans[child] = _span(key_node)
+            out[key] = _walk(value_node, child, doc)
+        return out
+    return None

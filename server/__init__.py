@@ -1,0 +1,1 @@
+"""weavergen's language server (pygls): a thin adapter over the engine."""
