@@ -24,8 +24,11 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# mypy checks the installed (non-editable) package: the editable finder hides the folder mapping from it.
 typecheck: install
-	$(BIN)/mypy
+	rm -rf build/typecheck
+	$(BIN)/python -m pip install -q --no-deps --no-compile --target build/typecheck .
+	cd build/typecheck && MYPYPATH=. ../../$(BIN)/mypy --config-file ../../pyproject.toml -p weavergen
 
 test: install lint typecheck
 	$(BIN)/python -m pytest -n 2 -q

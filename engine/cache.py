@@ -1,13 +1,14 @@
 """A content-addressed disk cache, so a warm run parses no unchanged file and re-evaluates no policy.
 
-Entries are marshalled Python values named by a digest of their inputs and of weavergen's version.
+Entries are pickled Python values named by a digest of their inputs and of weavergen's version.
 A corrupt or unreadable entry is treated as missing; writes are atomic (temp file + rename).
 """
 
 from __future__ import annotations
 
-import marshal
+import contextlib
 import os
+import pickle
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -42,24 +43,32 @@ class DiskCache:
         if path is None:
             return None
         try:
-            return marshal.loads(path.read_bytes())
-        except (OSError, ValueError, EOFError, TypeError):
+            return pickle.loads(path.read_bytes())
+        except (
+            OSError,
+            ValueError,
+            EOFError,
+            TypeError,
+            pickle.UnpicklingError,
+            AttributeError,
+            ImportError,
+        ):
             return None
 
     def put(self, key: str, value: Any) -> None:
-        """Store `value` under `key`; failures (read-only disk, unmarshallable value) are ignored."""
+        """Store `value` under `key`; failures (read-only disk, unpicklable value) are ignored."""
         path = self._path(key)
         if path is None:
             return
+        tmp: str | None = None
         try:
-            payload = marshal.dumps(value)
+            payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as fh:
                 fh.write(payload)
             os.replace(tmp, path)
-        except (OSError, ValueError):
-            try:
-                os.unlink(tmp)
-            except (OSError, UnboundLocalError):
-                pass
+        except (OSError, ValueError, pickle.PicklingError, TypeError):
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)

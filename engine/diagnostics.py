@@ -115,6 +115,7 @@ def internal_error(message: str, file: str | None = None) -> Diagnostic:
     """An unexpected failure inside weavergen, reported instead of a traceback."""
     return Diagnostic(
         code="internal-error",
-        message=f"weavergen hit an internal error: {message}. Please report it with the input that caused it.",
+        message=f"weavergen hit an internal error: {message}. "
+        "Please report it with the input that caused it.",
         file=file,
     )

@@ -51,7 +51,9 @@ class _CoreResolver(yaml.resolver.BaseResolver):
     """Implicit tags of the YAML 1.2 core schema."""
 
 
-_CoreResolver.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+_CoreResolver.add_implicit_resolver(
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 _CoreResolver.add_implicit_resolver(
     _INT, re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"), list("-+0123456789")
 )
@@ -65,7 +67,7 @@ _CoreResolver.add_implicit_resolver(
 _CoreResolver.add_implicit_resolver(_NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
 
 
-class _Composer(_Parser, yaml.composer.Composer, _CoreResolver):  # type: ignore[misc, valid-type]
+class _Composer(_Parser, yaml.composer.Composer, _CoreResolver):
     def __init__(self, stream: str) -> None:
         _Parser.__init__(self, stream)
         yaml.composer.Composer.__init__(self)
@@ -204,7 +206,9 @@ def _walk(node: Node, path: Path, doc: Document) -> Any:
     if isinstance(node, MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = _scalar(key_node) if isinstance(key_node, ScalarNode) else _walk(key_node, (*path, "?"), doc)
+            key = (
+                _scalar(key_node) if isinstance(key_node, ScalarNode) else _walk(key_node, (*path, "?"), doc)
+            )
             if not isinstance(key, str | int | float | bool) and key is not None:
                 key = str(key)
             child = (*path, key)
@@ -212,7 +216,7 @@ def _walk(node: Node, path: Path, doc: Document) -> Any:
                 doc.diagnostics.append(
                     Diagnostic(
                         code="DeserializationError",
-                        message=f"duplicate entry with key \"{key}\"",
+                        message=f'duplicate entry with key "{key}"',
                         file=doc.path,
                         range=Range.of(*_span(key_node)),
                         help="Remove one of the two entries; YAML mappings may not repeat a key.",

@@ -1,0 +1,209 @@
+"""The `registry check` operation: load, resolve, validate and run policies on a registry.
+
+Both faces call `check_registry`; the CLI renders its diagnostics, the language server publishes them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from weavergen.diagnostics import Diagnostic, Range, Severity, apply_future
+from weavergen.groups import UGroup
+from weavergen.registry import LoadedRegistry, SpecFile, load_registry
+from weavergen.resolve import Resolution, resolve
+
+Progress = Callable[[str, int, int], None]
+"""Called as `progress(stage, done, total)` while a long run advances."""
+
+
+@dataclass(slots=True)
+class CheckOptions:
+    """What `weavergen registry check` was asked to do (weaver's flags)."""
+
+    registry: str
+    policies: list[str] = field(default_factory=list)
+    skip_policies: bool = False
+    baseline_registry: str | None = None
+    v2: bool = False
+    future: bool = False
+    follow_symlinks: bool = False
+    include_unreferenced: bool = False
+
+
+@dataclass(slots=True)
+class CheckReport:
+    """The outcome of a check: every diagnostic, and the source text of the files they point at."""
+
+    diagnostics: list[Diagnostic]
+    sources: dict[str, str] = field(default_factory=dict)
+    files: int = 0
+
+    def source(self, file: str) -> str | None:
+        """The text of a registry file by its provenance path, for renderers that show source lines."""
+        return self.sources.get(file)
+
+
+def check_registry(options: CheckOptions, progress: Progress | None = None) -> CheckReport:
+    """Check a registry as `weaver registry check` does, keeping going past broken files."""
+    registry = load_registry(options.registry, follow_symlinks=options.follow_symlinks, progress=progress)
+    diagnostics = registry.all_diagnostics()
+    diagnostics.extend(_dependency_errors(registry))
+    report = CheckReport(diagnostics, registry.sources(), len(registry.files))
+    if registry.files or registry.manifest is not None:
+        resolution = resolve(registry, options.include_unreferenced)
+        if progress is not None:
+            progress("resolve", 1, 1)
+        diagnostics.extend(resolution.diagnostics)
+        if not options.skip_policies:
+            diagnostics.extend(run_policies(options, registry, resolution, progress))
+    report.diagnostics = _unique(apply_future(diagnostics, options.future))
+    return report
+
+
+def _dependency_errors(registry: LoadedRegistry) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for dep in registry.dependencies:
+        out.extend(d for d in dep.all_diagnostics() if d.is_error)
+        out.extend(_dependency_errors(dep))
+    return out
+
+
+def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for d in diagnostics:
+        key = (d.code, d.message, d.file, d.range)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def run_policies(
+    options: CheckOptions, registry: LoadedRegistry, resolution: Resolution, progress: Progress | None = None
+) -> list[Diagnostic]:
+    """Evaluate the registry's and the `-p` Rego policies at weaver's three stages."""
+    from weavergen.materialize import materialize
+    from weavergen.policy import PolicyEngine, finding_diagnostic
+
+    engine, diagnostics = PolicyEngine.load(options.policies, str(registry.root))
+    locator = Locator(resolution)
+    stages = [
+        s
+        for s in ("before_resolution", "after_resolution", "comparison_after_resolution")
+        if engine.has_stage(s)
+    ]
+    if "before_resolution" in stages:
+        if options.v2:
+            diagnostics.append(
+                Diagnostic(
+                    code="BeforeResolutionUnsupported",
+                    message='The usage of "before-resolution" rego policies is unsupported with V2 schema.',
+                    severity=Severity.WARNING,
+                    error={"BeforeResolutionUnsupported": {}},
+                )
+            )
+        else:
+            usable = [f for f in registry.files if f.usable]
+            for i, spec in enumerate(usable):
+                found = engine.evaluate(
+                    "before_resolution", _dumps(_raw_input(spec)), provenance=spec.provenance
+                )
+                diagnostics.extend(found.diagnostics)
+                for finding in found:
+                    in_file, in_rng = locator.in_file(spec, finding)
+                    diagnostics.append(
+                        finding_diagnostic(finding, spec.provenance, file=in_file, range=in_rng)
+                    )
+                if progress is not None:
+                    progress("policies", i + 1, len(usable))
+    if "after_resolution" in stages or "comparison_after_resolution" in stages:
+        current = materialize(resolution) if options.v2 else resolution.template_schema()
+        current_json = _dumps(current)
+        evaluations: list[tuple[str, str | None]] = []
+        if "after_resolution" in stages:
+            evaluations.append(("after_resolution", None))
+        if "comparison_after_resolution" in stages and options.baseline_registry:
+            base_reg = load_registry(options.baseline_registry, follow_symlinks=options.follow_symlinks)
+            diagnostics.extend(d for d in base_reg.all_diagnostics() if d.is_error)
+            base_res = resolve(base_reg, options.include_unreferenced)
+            diagnostics.extend(d for d in base_res.diagnostics if d.is_error)
+            baseline = materialize(base_res) if options.v2 else base_res.template_schema()
+            evaluations.append(("comparison_after_resolution", _dumps(baseline)))
+        for stage, data in evaluations:
+            found = engine.evaluate(stage, current_json, data_json=data, provenance=options.registry)
+            diagnostics.extend(found.diagnostics)
+            for finding in found:
+                file, rng, related = locator.locate(finding)
+                diagnostics.append(
+                    finding_diagnostic(finding, options.registry, file=file, range=rng, related=related)
+                )
+            if progress is not None:
+                progress("policies", 1, 1)
+    return diagnostics
+
+
+def _raw_input(spec: SpecFile) -> dict[str, Any]:
+    """A file as before_resolution policies see it: its raw sections, tagged with its format."""
+    data = dict(spec.document.data)
+    data.pop("version", None)
+    data["file_format"] = spec.check.file_format
+    return data
+
+
+class Locator:
+    """Finds where a policy finding's subject (a group, signal or attribute) is written."""
+
+    def __init__(self, resolution: Resolution) -> None:
+        self.resolution = resolution
+        self.by_key: dict[tuple[str, str], UGroup] = {}
+        for gid, groups in resolution.all_groups.items():
+            g = groups[0]
+            self.by_key.setdefault(("group", gid), g)
+            kind = g.type
+            name = g.spec.get("metric_name") or g.spec.get("name")
+            for prefix in (f"{kind}.", "attribute_group."):
+                if gid.startswith(prefix):
+                    self.by_key.setdefault((kind, gid[len(prefix) :]), g)
+            self.by_key.setdefault((kind, gid), g)
+            if name:
+                self.by_key.setdefault((kind, str(name)), g)
+
+    def _group(self, kind: str, name: str) -> UGroup | None:
+        g = self.by_key.get((kind, name))
+        if g is None and kind in ("group", "name"):
+            for k in ("metric", "span", "event", "entity", "attribute_group"):
+                g = self.by_key.get((k, name))
+                if g is not None:
+                    break
+        return g
+
+    def locate(self, finding: Any) -> tuple[str | None, Range | None, tuple[Any, ...]]:
+        """The file and range of the first subject of a finding that can be found."""
+        from weavergen.policy import finding_subjects
+
+        for kind, name in finding_subjects(finding):
+            if kind in ("attribute", "name"):
+                d = self.resolution.definitions.get(name)
+                if d is not None and d.entry.file is not None:
+                    doc = d.entry.file.document
+                    key = "id" if (*d.entry.path, "id") in doc.spans else "key"
+                    return d.entry.file.provenance, doc.range_of((*d.entry.path, key)), ()
+            g = self._group(kind, name)
+            if g is not None and g.file is not None:
+                return g.provenance, g.id_range(), ()
+        return None, None, ()
+
+    def in_file(self, spec: SpecFile, finding: Any) -> tuple[str, Range | None]:
+        """Position a before_resolution finding inside the file it was raised on."""
+        file, rng, _ = self.locate(finding)
+        if file == spec.provenance:
+            return file, rng
+        return spec.provenance, None

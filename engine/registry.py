@@ -1,0 +1,395 @@
+"""Loading a registry: its files, manifest, policies and dependencies, each file parsed once.
+
+Paths follow weaver's virtual-directory syntax `source[[sub_folder]]`, where source is a folder or a
+`.zip` / `.tar.gz` archive. Unlike weaver, a file that fails to parse does not stop the others: its
+diagnostics are kept and the rest of the registry is still resolved and checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import tarfile
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from weavergen.cache import DiskCache, cache_dir
+from weavergen.diagnostics import Diagnostic, Range, Severity
+from weavergen.document import Document, digest_of, parse
+from weavergen.validate import FileCheck, validate_document, validate_manifest
+
+MANIFEST_NAMES = ("manifest.yaml", "registry_manifest.yaml")
+_SKIPPED = {"schema-next.yaml", *MANIFEST_NAMES}
+MAX_DEPENDENCY_DEPTH = 10
+_ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz")
+_VDIR = re.compile(r"^(?P<source>.*?)(?:\[(?P<sub>[^\[\]]*)\])?$")
+
+
+@dataclass(slots=True)
+class SpecFile:
+    """One definition file of a registry, parsed and validated."""
+
+    provenance: str
+    abspath: Path
+    text: str
+    document: Document
+    check: FileCheck
+
+    @property
+    def usable(self) -> bool:
+        """Whether resolution can read this file (it parsed, and has a known format)."""
+        return self.check.file_format is not None and isinstance(self.document.data, dict)
+
+
+@dataclass(slots=True)
+class Dependency:
+    """A dependency declared by a manifest."""
+
+    schema_url: str | None
+    registry_path: str | None
+    name: str | None = None
+
+
+@dataclass(slots=True)
+class Manifest:
+    """What a registry's manifest says of the registry and its dependencies."""
+
+    schema_url: str
+    name: str
+    version: str
+    description: str | None = None
+    stability: str | None = None
+    dependencies: list[Dependency] = field(default_factory=list)
+    provenance: str | None = None
+
+
+@dataclass(slots=True)
+class LoadedRegistry:
+    """A registry's files and manifest, and the registries it depends on."""
+
+    path: str
+    root: Path
+    files: list[SpecFile] = field(default_factory=list)
+    manifest: Manifest | None = None
+    manifest_file: SpecFile | None = None
+    policy_files: list[Path] = field(default_factory=list)
+    dependencies: list[LoadedRegistry] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    cyclic: bool = False
+
+    @property
+    def schema_url(self) -> str:
+        """The manifest's schema URL, or weaver's placeholder for a registry without one."""
+        return self.manifest.schema_url if self.manifest else "https://unknown/unknown"
+
+    @property
+    def name(self) -> str:
+        """The registry name (the schema URL without its version)."""
+        return self.manifest.name if self.manifest else "unknown"
+
+    def all_diagnostics(self) -> list[Diagnostic]:
+        """Loading diagnostics of this registry and of its files (not of its dependencies)."""
+        out = list(self.diagnostics)
+        if self.manifest_file is not None:
+            out.extend(self.manifest_file.check.diagnostics)
+        for spec in self.files:
+            out.extend(spec.check.diagnostics)
+        return out
+
+    def sources(self) -> dict[str, str]:
+        """Text of every file by provenance path."""
+        out = {f.provenance: f.text for f in self.files}
+        if self.manifest_file is not None:
+            out[self.manifest_file.provenance] = self.manifest_file.text
+        return out
+
+
+Progress = Callable[[str, int, int], None]
+
+
+def split_vdir(path: str) -> tuple[str, str | None]:
+    """Split weaver's `source[sub_folder]` syntax."""
+    m = _VDIR.match(path)
+    if m and m.group("sub") is not None and m.group("source"):
+        return m.group("source"), m.group("sub")
+    return path, None
+
+
+def provenance_of(given: str, rel: str) -> str:
+    """weaver's provenance: the registry path as given, then the path relative to its root."""
+    rel = rel.replace(os.sep, "/")
+    if not given:
+        return rel
+    return f"{given}{rel}" if given.endswith("/") else f"{given}/{rel}"
+
+
+def _extract_archive(archive: Path) -> Path:
+    """Unpack an archive once into the cache, named by its content hash; never outside that folder."""
+    digest = hashlib.blake2b(archive.read_bytes(), digest_size=16).hexdigest()
+    base = cache_dir() or Path(tempfile.gettempdir()) / "weavergen"
+    target = base / "archives" / digest
+    if target.is_dir():
+        return target
+    tmp = Path(tempfile.mkdtemp(dir=base / "archives" if (base / "archives").is_dir() else None))
+    try:
+        if archive.name.endswith(".zip"):
+            with zipfile.ZipFile(archive) as zf:
+                for member in zf.namelist():
+                    dest = (tmp / member).resolve()
+                    if not dest.is_relative_to(tmp.resolve()):
+                        raise ValueError(f"archive member `{member}` escapes the archive")
+                zf.extractall(tmp)
+        else:
+            with tarfile.open(archive, "r:*") as tf:
+                tf.extractall(tmp, filter="data")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(tmp, target)
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def _single_top_folder(root: Path) -> Path:
+    """Archives usually wrap everything in one folder: look through it."""
+    entries = [p for p in root.iterdir() if not p.name.startswith(".")]
+    if len(entries) == 1 and entries[0].is_dir():
+        return entries[0]
+    return root
+
+
+def locate(path: str, base: Path | None = None) -> tuple[Path | None, Diagnostic | None]:
+    """Turn a registry path (folder or archive, with optional `[sub_folder]`) into a local folder."""
+    source, sub = split_vdir(path)
+    if re.match(r"^[a-z][a-z0-9+.-]*://", source):
+        return None, Diagnostic(
+            code="RegistryNotFound",
+            message=f"The semantic convention registry is not found (path_or_url: {path}). "
+            "Remote registries are not supported by `registry check` yet; download it and pass the folder "
+            "or archive.",
+            error={"RegistryNotFound": {"path_or_url": path, "error": "remote registry"}},
+        )
+    local = Path(source)
+    if not local.is_absolute() and base is not None and not local.exists():
+        local = base / local
+    if not local.exists():
+        return None, Diagnostic(
+            code="RegistryNotFound",
+            message=f"The semantic convention registry is not found (path_or_url: {path}). "
+            "No such file or directory.",
+            error={"RegistryNotFound": {"path_or_url": path, "error": "No such file or directory"}},
+            help="Check the `-r/--registry` path (a folder, or a .zip/.tar.gz archive).",
+        )
+    if local.is_file():
+        if not local.name.endswith(_ARCHIVE_SUFFIXES):
+            return None, Diagnostic(
+                code="InvalidRegistryArchive",
+                message=f"The registry archive `{path}` is invalid: Supported formats are: .tar.gz, .zip",
+                error={"InvalidRegistryArchive": {"archive": path, "error": "unsupported format"}},
+            )
+        try:
+            root = _single_top_folder(_extract_archive(local))
+        except (OSError, ValueError, zipfile.BadZipFile, tarfile.TarError) as exc:
+            return None, Diagnostic(
+                code="InvalidRegistryArchive",
+                message=f"The registry archive `{path}` is invalid: {exc}",
+                error={"InvalidRegistryArchive": {"archive": path, "error": str(exc)}},
+            )
+    else:
+        root = local
+    if sub:
+        root = root / sub
+        if not root.is_dir():
+            return None, Diagnostic(
+                code="RegistryNotFound",
+                message=f"The semantic convention registry is not found (path_or_url: {path}). "
+                f"The sub-folder `{sub}` does not exist.",
+                error={"RegistryNotFound": {"path_or_url": path, "error": "sub-folder not found"}},
+            )
+    return root, None
+
+
+def _walk(root: Path, follow_symlinks: bool) -> Iterator[Path]:
+    """Every non-hidden file below root, in a stable order."""
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=follow_symlinks):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            path = Path(dirpath) / name
+            if not follow_symlinks and path.is_symlink():
+                continue
+            yield path
+
+
+_DOCS = DiskCache("documents")
+
+
+def load_file(abspath: Path, provenance: str, text: str | None = None) -> SpecFile:
+    """Parse and validate one definition file, from the cache when its content was seen before."""
+    if text is None:
+        text = _read(abspath)
+    digest = digest_of(text)
+    key = hashlib.blake2b(f"{provenance}\0{digest}".encode(), digest_size=16).hexdigest()
+    cached = _DOCS.get(key)
+    if isinstance(cached, tuple) and len(cached) == 2:
+        doc, check = cached
+        doc.lines = None
+    else:
+        doc = parse(text, provenance, digest)
+        check = validate_document(doc) if doc.ok else FileCheck(None, list(doc.diagnostics), set())
+        _DOCS.put(key, (doc, check))
+    return SpecFile(provenance=provenance, abspath=abspath, text=text, document=doc, check=check)
+
+
+def _read(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "replace")
+
+
+def _load_manifest(reg: LoadedRegistry) -> None:
+    for name in MANIFEST_NAMES:
+        path = reg.root / name
+        if not path.is_file():
+            continue
+        prov = provenance_of(reg.path, name)
+        text = _read(path)
+        doc = parse(text, prov)
+        model, diags = validate_manifest(doc) if doc.ok else (None, list(doc.diagnostics))
+        if name == "registry_manifest.yaml":
+            diags.append(
+                Diagnostic(
+                    code="LegacyRegistryManifest",
+                    message=f"The registry manifest at {prov} is using a legacy file name. "
+                    "Please rename it to `manifest.yaml`.",
+                    severity=Severity.WARNING,
+                    file=prov,
+                    range=Range.of(0, 0, 0, 0),
+                    error={"LegacyRegistryManifest": {"path": prov}},
+                )
+            )
+        reg.manifest_file = SpecFile(prov, path, text, doc, FileCheck("manifest", diags, set()))
+        if model is not None:
+            reg.manifest = _manifest_from(model, prov)
+        return
+
+
+def _manifest_from(model: Any, provenance: str) -> Manifest:
+    schema_url = getattr(model, "schema_url", None)
+    name = getattr(model, "name", None)
+    version = getattr(model, "semconv_version", None)
+    if not schema_url:
+        base = (getattr(model, "schema_base_url", None) or "https://unknown").rstrip("/")
+        schema_url = f"{base}/{version or 'unknown'}"
+    head, _, tail = schema_url.rstrip("/").rpartition("/")
+    deps = [
+        Dependency(
+            schema_url=getattr(d, "schema_url", None),
+            registry_path=getattr(d, "registry_path", None),
+            name=getattr(d, "name", None),
+        )
+        for d in (getattr(model, "dependencies", None) or [])
+    ]
+    return Manifest(
+        schema_url=schema_url,
+        name=name or head,
+        version=version or tail,
+        description=getattr(model, "description", None),
+        stability=getattr(model, "stability", None),
+        dependencies=deps,
+        provenance=provenance,
+    )
+
+
+def load_registry(
+    path: str,
+    *,
+    follow_symlinks: bool = False,
+    progress: Progress | None = None,
+    _chain: tuple[str, ...] = (),
+    _base: Path | None = None,
+) -> LoadedRegistry:
+    """Load a registry and, recursively, the dependencies its manifest declares."""
+    root, problem = locate(path, _base)
+    reg = LoadedRegistry(path=path, root=root or Path(path))
+    if problem is not None:
+        reg.diagnostics.append(problem)
+        return reg
+    assert root is not None
+    _load_manifest(reg)
+    if reg.manifest is not None and reg.name in _chain:
+        reg.cyclic = True
+        return reg
+    candidates: list[Path] = []
+    for file in _walk(root, follow_symlinks):
+        if file.suffix in (".yaml", ".yml") and file.name not in _SKIPPED:
+            candidates.append(file)
+        elif file.suffix == ".rego":
+            reg.policy_files.append(file)
+    total = len(candidates)
+    for i, file in enumerate(candidates):
+        rel = file.relative_to(root).as_posix()
+        try:
+            reg.files.append(load_file(file, provenance_of(path, rel)))
+        except OSError as exc:
+            reg.diagnostics.append(
+                Diagnostic(
+                    code="RegistryNotFound",
+                    message=f"The semantic convention registry is not found (path_or_url: {path}). "
+                    f"Cannot read {rel}: {exc.strerror}",
+                    file=provenance_of(path, rel),
+                )
+            )
+        if progress is not None and (i % 16 == 0 or i == total - 1):
+            progress("load", i + 1, total)
+    _load_dependencies(reg, follow_symlinks, (*_chain, reg.name))
+    return reg
+
+
+def _load_dependencies(reg: LoadedRegistry, follow_symlinks: bool, chain: tuple[str, ...]) -> None:
+    if reg.manifest is None:
+        return
+    for dep in reg.manifest.dependencies:
+        target = dep.registry_path or dep.schema_url
+        if not target:
+            continue
+        if len(chain) > MAX_DEPENDENCY_DEPTH:
+            reg.diagnostics.append(
+                Diagnostic(
+                    code="MaximumDependencyDepth",
+                    message=f"Maximum dependency depth reached for registry `{reg.name}`. "
+                    "Cannot load further dependencies.",
+                    file=reg.manifest.provenance,
+                    error={"MaximumDependencyDepth": {"registry_name": reg.name}},
+                )
+            )
+            return
+        child = load_registry(target, follow_symlinks=follow_symlinks, _chain=chain, _base=reg.root)
+        if child.cyclic:
+            cycle = " -> ".join((*chain, child.name))
+            reg.diagnostics.append(
+                Diagnostic(
+                    code="CircularDependency",
+                    message=f"Circular dependency detected: registry '{child.name}' depends on itself "
+                    f"through the chain: {cycle}",
+                    file=reg.manifest.provenance,
+                    error={"CircularDependency": {"registry_name": child.name, "chain": cycle}},
+                )
+            )
+            continue
+        for d in child.diagnostics:
+            if d.file is None:
+                d.file = reg.manifest.provenance
+        reg.dependencies.append(child)
