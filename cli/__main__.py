@@ -1,0 +1,5 @@
+"""`python -m weavergen.cli`: the same as the `weavergen` console script."""
+
+from weavergen.cli.main import main
+
+main()

@@ -1,0 +1,117 @@
+"""The `weavergen` command: global options as in weaver, and the `registry` command group.
+
+Only Typer is imported up front; the engine, pydantic and rich load inside the command that uses them,
+so `weavergen --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from weavergen import __version__
+from weavergen.cli.registry import registry_app
+
+# Weaver's `--flag[=bool]` booleans, mapped to the negative form Typer understands for `=false`.
+BOOL_FLAGS: dict[str, str] = {
+    "--v2": "--no-v2",
+    "--follow-symlinks": "--no-follow-symlinks",
+    "-s": "--no-follow-symlinks",
+    "--include-unreferenced": "--no-include-unreferenced",
+    "--skip-policies": "--no-skip-policies",
+    "--diagnostic-stdout": "--no-diagnostic-stdout",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class GlobalOptions:
+    """Options given before the command (`weavergen --future registry check …`)."""
+
+    debug: int = 0
+    quiet: bool = False
+    future: bool = False
+    config: Path | None = None
+
+
+app = typer.Typer(
+    name="weavergen",
+    help="Check OpenTelemetry semantic-convention registries, compatible with OpenTelemetry Weaver.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+app.add_typer(registry_app, name="registry")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"weavergen {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    debug: Annotated[
+        int, typer.Option("--debug", count=True, help="Turn debugging information on (twice for more).")
+    ] = 0,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", help="Minimal output: no progress bar, no summary.")
+    ] = False,
+    future: Annotated[
+        bool, typer.Option("--future", help="Enable the newest validation rules: warnings become errors.")
+    ] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            metavar="<CONFIG>",
+            help="Path to a `.weaver.toml`; skips the upward search from the current folder.",
+            dir_okay=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="Print the version and exit.", callback=_print_version, is_eager=True),
+    ] = False,
+) -> None:
+    """Manage semantic convention registries (OpenTelemetry Weaver compatible)."""
+    ctx.obj = GlobalOptions(debug=debug, quiet=quiet, future=future, config=config)
+
+
+def expand_bool_flags(args: list[str]) -> list[str]:
+    """Rewrite weaver's `--flag=true|false` into the `--flag` / `--no-flag` forms Typer parses."""
+    out: list[str] = []
+    for index, arg in enumerate(args):
+        if arg == "--":
+            out.extend(args[index:])
+            break
+        name, eq, value = arg.partition("=")
+        if not eq or name not in BOOL_FLAGS:
+            out.append(arg)
+        elif value == "true":
+            out.append(name)
+        elif value == "false":
+            out.append(BOOL_FLAGS[name])
+        else:
+            raise typer.BadParameter(
+                f"{value!r} is not a boolean; use {name}, {name}=true or {name}=false",
+                param_hint=f"'{name}'",
+            )
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: `weavergen …`."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        args = expand_bool_flags(args)
+    except typer.BadParameter as exc:
+        exc.show()
+        raise SystemExit(exc.exit_code) from None
+    app(args=args, prog_name="weavergen")

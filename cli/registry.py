@@ -1,0 +1,247 @@
+"""`weavergen registry …`: the commands that work on a semantic-convention registry.
+
+Each command turns its flags into engine settings, calls the engine and renders what comes back; the
+engine, pydantic and rich are imported inside the command so `--help` does not pay for them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
+
+import typer
+
+if TYPE_CHECKING:
+    from weavergen.check import CheckReport, Progress
+    from weavergen.cli.main import GlobalOptions
+    from weavergen.config import CheckOverrides, CheckSettings
+    from weavergen.diagnostics import Diagnostic
+
+PROGRESS_DELAY_SECONDS = 0.3
+"""A run shorter than this never shows a progress bar."""
+
+registry_app = typer.Typer(
+    help="Manage Semantic Convention Registry.", no_args_is_help=True, rich_markup_mode=None
+)
+
+
+def _bool_help(what: str, flag: str) -> str:
+    return f"{what} A bare {flag} means true; {flag}=false overrides a `.weaver.toml` value."
+
+
+@registry_app.command("check")
+def check(
+    ctx: typer.Context,
+    registry: Annotated[
+        str | None,
+        typer.Option(
+            "-r",
+            "--registry",
+            metavar="<REGISTRY>",
+            help="Local folder, Git repo URL, or archive of the registry (`source[@refspec][[sub-folder]]`). "
+            "Required unless `[registry] path` is set in `.weaver.toml`.",
+        ),
+    ] = None,
+    policy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "-p",
+            "--policy",
+            metavar="<POLICY>",
+            help="Rego policy file or folder (all `*.rego` in it); repeat for several.",
+        ),
+    ] = None,
+    skip_policies: Annotated[
+        bool | None,
+        typer.Option(
+            "--skip-policies/--no-skip-policies",
+            help=_bool_help("Skip the policy checks.", "--skip-policies"),
+        ),
+    ] = None,
+    baseline_registry: Annotated[
+        str | None,
+        typer.Option(
+            "--baseline-registry", metavar="<REGISTRY>", help="Baseline registry for the comparison policies."
+        ),
+    ] = None,
+    v2: Annotated[
+        bool | None, typer.Option("--v2/--no-v2", help=_bool_help("Use the v2 schema for policies.", "--v2"))
+    ] = None,
+    future: Annotated[
+        bool, typer.Option("--future", help="Enable the newest validation rules: warnings become errors.")
+    ] = False,
+    follow_symlinks: Annotated[
+        bool | None,
+        typer.Option(
+            "--follow-symlinks/--no-follow-symlinks",
+            "-s",
+            help=_bool_help("Follow symlinks when loading.", "--follow-symlinks"),
+        ),
+    ] = None,
+    include_unreferenced: Annotated[
+        bool | None,
+        typer.Option(
+            "--include-unreferenced/--no-include-unreferenced",
+            help=_bool_help(
+                "Keep unreferenced signals and attributes of dependency registries (deprecated).",
+                "--include-unreferenced",
+            ),
+        ),
+    ] = None,
+    diagnostic_format: Annotated[
+        str | None,
+        typer.Option(
+            "--diagnostic-format",
+            metavar="[ansi|json|gh_workflow_command|sarif]",
+            help="Format of the diagnostics. [default: ansi]",
+        ),
+    ] = None,
+    diagnostic_stdout: Annotated[
+        bool | None,
+        typer.Option(
+            "--diagnostic-stdout/--no-diagnostic-stdout",
+            help=_bool_help("Write the diagnostics to stdout instead of stderr.", "--diagnostic-stdout"),
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", help="Minimal output: no progress bar, no summary.")
+    ] = False,
+) -> None:
+    """Validates a semantic convention registry.
+
+    Loads and parses every file of the registry, resolves references and extends clauses, and checks the
+    result against the Rego policies. Exits 1 if an error remains (with --future, any warning), else 0.
+    """
+    from weavergen.config import CheckOverrides
+
+    options: GlobalOptions = ctx.obj
+    overrides = CheckOverrides(
+        registry=registry,
+        policies=list(policy or []),
+        skip_policies=skip_policies,
+        baseline_registry=baseline_registry,
+        v2=v2,
+        future=future or options.future,
+        follow_symlinks=follow_symlinks,
+        include_unreferenced=include_unreferenced,
+        diagnostic_format=diagnostic_format,
+        diagnostic_stdout=diagnostic_stdout,
+    )
+    raise typer.Exit(run_check(overrides, options, quiet=quiet or options.quiet))
+
+
+def run_check(overrides: CheckOverrides, options: GlobalOptions, *, quiet: bool) -> int:
+    """Layer the settings, run the engine's check, render its diagnostics; return weaver's exit code."""
+    from weavergen.config import ConfigError, load_project_config, resolve_check_settings
+
+    _configure_logging(options.debug)
+    try:
+        settings = resolve_check_settings(load_project_config(options.config, Path.cwd()), overrides)
+    except ConfigError as exc:
+        _write(sys.stderr, f"error: {exc}")
+        return 1
+    from weavergen.diagnostics import has_error
+
+    diagnostics, report = _run_engine(settings, quiet=quiet, debug=options.debug)
+    stream = sys.stdout if settings.diagnostic_stdout else sys.stderr
+    _write(stream, _render(diagnostics, report, settings.diagnostic_format, stream, quiet=quiet))
+    return 1 if has_error(diagnostics) else 0
+
+
+def _run_engine(
+    settings: CheckSettings, *, quiet: bool, debug: int
+) -> tuple[list[Diagnostic], CheckReport | None]:
+    from weavergen.check import check_registry
+    from weavergen.diagnostics import internal_error
+
+    show_bar = settings.diagnostic_format == "ansi" and not quiet and sys.stderr.isatty()
+    try:
+        with _progress_bar(show_bar) as progress:
+            report = check_registry(settings.options, progress)
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        return [internal_error(f"{type(exc).__name__}: {exc}")], None
+    return list(report.diagnostics), report
+
+
+def _render(
+    diagnostics: list[Diagnostic], report: CheckReport | None, fmt: str, stream: TextIO, *, quiet: bool
+) -> str:
+    from weavergen.render import render
+
+    if not diagnostics and fmt in ("json", "gh_workflow_command"):
+        return ""  # weaver renders nothing at all when a run collected no diagnostic
+    color = fmt == "ansi" and stream.isatty() and not os.environ.get("NO_COLOR")
+    source = report.source if report is not None else None
+    return render(diagnostics, fmt, source=source, color=color, summary=not quiet)
+
+
+def _write(stream: TextIO, text: str) -> None:
+    if text:
+        stream.write(text if text.endswith("\n") else text + "\n")
+        stream.flush()
+
+
+def _configure_logging(debug: int) -> None:
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if debug >= 2:
+        logging.getLogger().setLevel(logging.DEBUG)
+    elif debug == 1:
+        logging.getLogger("weavergen").setLevel(logging.DEBUG)
+
+
+@contextmanager
+def _progress_bar(enabled: bool) -> Iterator[Progress | None]:
+    if not enabled:
+        yield None
+        return
+    bar = _ProgressBar()
+    try:
+        yield bar.update
+    finally:
+        bar.stop()
+
+
+class _ProgressBar:
+    """A transient rich progress bar on stderr that appears only once a run has lasted a moment."""
+
+    def __init__(self) -> None:
+        self._started_at = time.monotonic()
+        self._progress: Any = None
+        self._task: Any = None
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        """The engine's `progress(stage, done, total)` callback."""
+        if self._progress is None:
+            if time.monotonic() - self._started_at < PROGRESS_DELAY_SECONDS:
+                return
+            self._start(stage, total)
+        self._progress.update(self._task, description=stage, completed=done, total=total or None)
+
+    def stop(self) -> None:
+        """Remove the bar (it is transient) once the run is over."""
+        if self._progress is not None:
+            self._progress.stop()
+
+    def _start(self, stage: str, total: int) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self._progress.start()
+        self._task = self._progress.add_task(stage, total=total or None)
