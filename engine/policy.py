@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import regorus
+
 from weavergen.cache import DiskCache
 from weavergen.diagnostics import Diagnostic, Range, Related, Severity
 
@@ -64,7 +65,6 @@ baseline_group_ids_by_attribute := {attr.name: g.id |
 }
 """
 
-STAGES = ("before_resolution", "after_resolution", "comparison_after_resolution", "live_check_advice")
 LEVELS = ("information", "improvement", "violation")
 SEMCONV_ATTRIBUTE = "semconv_attribute"
 _CACHE_FORMAT = "policy-eval-1"
@@ -131,16 +131,13 @@ class PolicyEngine:
         registry_dir: str | None,
         *,
         cache: DiskCache | None = None,
-        include_defaults: bool = True,
     ) -> tuple[PolicyEngine, list[Diagnostic]]:
         """Load weaver's helper package, the registry's `*.rego` files and each `-p` path; bad ones become
         diagnostics and the rest keep working."""
         engine = regorus.Engine()
         loaded: list[tuple[str, str]] = []
         diagnostics: list[Diagnostic] = []
-        sources: list[tuple[str, str | None]] = []
-        if include_defaults:
-            sources.append((SEMCONV_REGO_NAME, SEMCONV_REGO))
+        sources: list[tuple[str, str | None]] = [(SEMCONV_REGO_NAME, SEMCONV_REGO)]
         if registry_dir is not None and os.path.isdir(registry_dir):
             sources.extend((path, None) for path in _walk_rego(registry_dir))
         for path in paths:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from weavergen.cache import DiskCache
 from weavergen.diagnostics import Range, Severity
 from weavergen.policy import Finding, PolicyEngine, finding_diagnostic, finding_subjects

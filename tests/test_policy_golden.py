@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from weavergen.policy import Finding, finding_diagnostic
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
