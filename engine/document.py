@@ -109,11 +109,12 @@ class Document:
     key_spans: dict[Path, Span] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     lines: list[str] | None = None
+    failed: bool = False
 
     @property
     def ok(self) -> bool:
-        """Whether the YAML parsed (schema problems are reported elsewhere)."""
-        return not self.diagnostics
+        """Whether the YAML parsed; a duplicate key is reported but keeps the data usable."""
+        return not self.failed
 
     def range_of(self, path: Path, key: bool = False) -> Range | None:
         """The range of the node at `path` (its key when `key`), or of its nearest ancestor that exists."""
@@ -164,9 +165,11 @@ def parse(text: str, path: str, digest: str | None = None) -> Document:
             composer.dispose()
     except yaml.MarkedYAMLError as exc:
         doc.diagnostics.append(_syntax_diagnostic(exc, path))
+        doc.failed = True
         return doc
     except yaml.YAMLError as exc:
         doc.diagnostics.append(Diagnostic(code="DeserializationError", message=str(exc), file=path))
+        doc.failed = True
         return doc
     if node is not None:
         doc.data = _walk(node, (), doc)
@@ -174,18 +177,20 @@ def parse(text: str, path: str, digest: str | None = None) -> Document:
 
 
 def _syntax_diagnostic(exc: yaml.MarkedYAMLError, path: str) -> Diagnostic:
+    """serde_yaml's wording: `<problem> at line L column C, while <context> at line l column c`."""
     mark = exc.problem_mark or exc.context_mark
-    problem = exc.problem or "invalid YAML"
-    context = f" {exc.context}" if exc.context else ""
+    message = exc.problem or "invalid YAML"
     rng = None
     if mark is not None:
         rng = Range.of(mark.line, mark.column, mark.line, mark.column + 1)
-        where = f" at line {mark.line + 1} column {mark.column + 1}"
-    else:
-        where = ""
+        message += f" at line {mark.line + 1} column {mark.column + 1}"
+    if exc.context:
+        message += f", {exc.context}"
+        if exc.context_mark is not None and exc.context_mark is not mark:
+            message += f" at line {exc.context_mark.line + 1} column {exc.context_mark.column + 1}"
     return Diagnostic(
         code="DeserializationError",
-        message=f"{problem}{context}{where}",
+        message=message,
         file=path,
         range=rng,
         help="Fix the YAML syntax here; the other files of the registry are still checked.",

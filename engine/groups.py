@@ -71,6 +71,16 @@ class UGroup:
             return None
         return self.file.document.range_of((*self.path, *keys), key=key)
 
+    def field_range(self, *names: str) -> Range | None:
+        """The range of the first of these fields the group has in its file."""
+        if self.file is None:
+            return None
+        doc = self.file.document
+        for name in names:
+            if (*self.path, name) in doc.spans:
+                return doc.range_of((*self.path, name))
+        return None
+
     def id_range(self) -> Range | None:
         """Where an editor should point for the group as a whole: its id (v1) or name/type/key (v2)."""
         if self.file is None:

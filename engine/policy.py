@@ -354,6 +354,7 @@ _SUBJECT_KEYS: tuple[tuple[str, str], ...] = (
     ("attribute_key", "attribute"),
     ("attribute", "attribute"),
     ("attr_name", "attribute"),
+    ("attribute_name", "attribute"),
     ("key", "attribute"),
     ("entity", "entity"),
     ("name", "name"),

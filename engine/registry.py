@@ -246,7 +246,8 @@ def load_file(abspath: Path, provenance: str, text: str | None = None) -> SpecFi
         doc.lines = None
     else:
         doc = parse(text, provenance, digest)
-        check = validate_document(doc) if doc.ok else FileCheck(None, list(doc.diagnostics), set())
+        check = validate_document(doc)
+        check.diagnostics[:0] = doc.diagnostics
         _DOCS.put(key, (doc, check))
     return SpecFile(provenance=provenance, abspath=abspath, text=text, document=doc, check=check)
 
@@ -267,7 +268,8 @@ def _load_manifest(reg: LoadedRegistry) -> None:
         prov = provenance_of(reg.path, name)
         text = _read(path)
         doc = parse(text, prov)
-        model, diags = validate_manifest(doc) if doc.ok else (None, list(doc.diagnostics))
+        model, diags = validate_manifest(doc)
+        diags[:0] = doc.diagnostics
         if name == "registry_manifest.yaml":
             diags.append(
                 Diagnostic(

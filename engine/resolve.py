@@ -300,7 +300,7 @@ class _Resolver:
                     message=f"The following {label} is not resolved for the group '{g.id}'.\n"
                     f"{label[0].upper() + label[1:]}: {ext}\nProvenance: {g.provenance}",
                     file=g.provenance,
-                    range=g.range("extends") or g.id_range(),
+                    range=g.field_range("extends", "ref") or g.id_range(),
                     group_id=g.id,
                     error={kind: {"group_id": g.id, "extends_ref": ext, "provenance": g.provenance}},
                     help=self._suggest(ext),
@@ -381,6 +381,37 @@ class _Resolver:
         if g.is_refinement:
             self._refine(g, g.spec["extends"])
 
+    def _check_entity_identity(self, g: UGroup, parent_id: str) -> None:
+        """An entity refinement may describe its entity further, never change which attributes identify it."""
+        base = self.merged.get(id(self.index[parent_id][0])) if self.index.get(parent_id) else None
+        if base is None:
+            return
+        identity = {e.key for e in base if e.spec.get("role", "identifying") == "identifying"}
+        for e in g.attrs:
+            role = e.spec.get("role")
+            if (role == "identifying") == (e.key in identity):
+                continue
+            where = "identity" if role == "identifying" else "description"
+            self.diags.append(
+                Diagnostic(
+                    code="EntityRefinementChangedIdentity",
+                    message=f"Entity refinement `{g.id}` changes the identity of `{parent_id}` "
+                    f"by referencing `{e.key}` under `{where}`.",
+                    file=g.provenance,
+                    range=e.file.document.range_of((*e.path, "ref")) if e.file else g.id_range(),
+                    group_id=g.id,
+                    attribute_id=e.key,
+                    error={
+                        "EntityRefinementChangedIdentity": {
+                            "id": g.id,
+                            "ref": parent_id,
+                            "attr": e.key,
+                            "role": where,
+                        }
+                    },
+                )
+            )
+
     def _refine(self, g: UGroup, parent_id: str) -> None:
         parents = self.index.get(parent_id)
         parent_fields: dict[str, Any] | None = None
@@ -400,12 +431,14 @@ class _Resolver:
                     message=f"Refinement `{g.id}` of type `{g.type}` cannot refine signal `{parent_id}` "
                     f"of type `{parent_type}`.",
                     file=g.provenance,
-                    range=g.range("ref") or g.id_range(),
+                    range=g.field_range("ref", "extends") or g.id_range(),
                     group_id=g.id,
                     error={"InvalidRefinement": {"id": g.id, "ref": parent_id}},
                 )
             )
             return
+        if g.type == "entity":
+            self._check_entity_identity(g, parent_id)
         spec = g.spec
         for k in ("instrument", "unit", "span_kind", "metric_name", "requirement_level"):
             if k in parent_fields:

@@ -710,11 +710,6 @@ CASES: list[Case] = [
         ("Entity refinement `host.special` changes the identity of", "host.name"),
         occurrence=3,
         column=False,
-        marks=(
-            pytest.mark.xfail(
-                strict=True, reason="engine never emits EntityRefinementChangedIdentity (weaver.md §3 step 5)"
-            ),
-        ),
     ),
     # --- §4.3 policies -------------------------------------------------------------------------------
     Case(

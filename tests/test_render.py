@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import pytest
+
 import weavergen
 from weavergen.diagnostics import Diagnostic, Range, Related, Severity
 from weavergen.render import FORMATS, render, summary_line
