@@ -149,6 +149,18 @@ class Document:
         return self.lines[line]
 
 
+@dataclass(slots=True)
+class FileCheck:
+    """What validation learnt about one file: format, diagnostics, and the items resolution must skip.
+
+    It lives here, beside Document, so that reading both from the cache needs no schema models.
+    """
+
+    file_format: str | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    invalid_items: set[Path] = field(default_factory=set)
+
+
 def digest_of(text: str) -> str:
     """The content hash that names a document in the cache."""
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()

@@ -21,8 +21,7 @@ from typing import Any
 
 from weavergen.cache import DiskCache, cache_dir
 from weavergen.diagnostics import Diagnostic, Range, Severity
-from weavergen.document import Document, digest_of, parse
-from weavergen.validate import FileCheck, validate_document, validate_manifest
+from weavergen.document import Document, FileCheck, digest_of, parse
 
 MANIFEST_NAMES = ("manifest.yaml", "registry_manifest.yaml")
 _SKIPPED = {"schema-next.yaml", *MANIFEST_NAMES}
@@ -111,6 +110,7 @@ class LoadedRegistry:
 
 
 Progress = Callable[[str, int, int], None]
+_DOCS = DiskCache("documents")
 
 
 def split_vdir(path: str) -> tuple[str, str | None]:
@@ -231,9 +231,6 @@ def _walk(root: Path, follow_symlinks: bool) -> Iterator[Path]:
             yield path
 
 
-_DOCS = DiskCache("documents")
-
-
 def load_file(abspath: Path, provenance: str, text: str | None = None) -> SpecFile:
     """Parse and validate one definition file, from the cache when its content was seen before."""
     if text is None:
@@ -245,6 +242,8 @@ def load_file(abspath: Path, provenance: str, text: str | None = None) -> SpecFi
         doc, check = cached
         doc.lines = None
     else:
+        from weavergen.validate import validate_document
+
         doc = parse(text, provenance, digest)
         check = validate_document(doc)
         check.diagnostics[:0] = doc.diagnostics
@@ -267,11 +266,21 @@ def _load_manifest(reg: LoadedRegistry) -> None:
             continue
         prov = provenance_of(reg.path, name)
         text = _read(path)
-        doc = parse(text, prov)
-        model, diags = validate_manifest(doc)
-        diags[:0] = doc.diagnostics
+        key = hashlib.blake2b(f"manifest\0{prov}\0{digest_of(text)}".encode(), digest_size=16).hexdigest()
+        cached = _DOCS.get(key)
+        if isinstance(cached, tuple) and len(cached) == 3:
+            doc, diags, manifest = cached
+        else:
+            from weavergen.validate import validate_manifest
+
+            doc = parse(text, prov)
+            model, diags = validate_manifest(doc)
+            diags[:0] = doc.diagnostics
+            manifest = _manifest_from(model, prov) if model is not None else None
+            _DOCS.put(key, (doc, diags, manifest))
         if name == "registry_manifest.yaml":
-            diags.append(
+            diags = [
+                *diags,
                 Diagnostic(
                     code="LegacyRegistryManifest",
                     message=f"The registry manifest at {prov} is using a legacy file name. "
@@ -280,11 +289,10 @@ def _load_manifest(reg: LoadedRegistry) -> None:
                     file=prov,
                     range=Range.of(0, 0, 0, 0),
                     error={"LegacyRegistryManifest": {"path": prov}},
-                )
-            )
+                ),
+            ]
         reg.manifest_file = SpecFile(prov, path, text, doc, FileCheck("manifest", diags, set()))
-        if model is not None:
-            reg.manifest = _manifest_from(model, prov)
+        reg.manifest = manifest
         return
 
 

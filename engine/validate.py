@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import typing
-from dataclasses import dataclass, field
 from inspect import isclass
 from typing import Any
 
@@ -19,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from weavergen import model
 from weavergen.diagnostics import Diagnostic, Range, Related, Severity
-from weavergen.document import Document, Path
+from weavergen.document import Document, FileCheck, Path
 
 V1 = "definition/1"
 V2 = "definition/2"
@@ -58,15 +57,6 @@ _GROUP_TYPE_DEBUG = {
     None: "Undefined",
 }
 _DEPRECATED_TAGS = ("deprecated",)
-
-
-@dataclass(slots=True)
-class FileCheck:
-    """What validation learnt about one file: format, diagnostics, and the items resolution must skip."""
-
-    file_format: str | None
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    invalid_items: set[tuple[str | int, ...]] = field(default_factory=set)
 
 
 def _debug(text: str) -> str:

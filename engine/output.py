@@ -1,0 +1,133 @@
+"""What the commands that print a registry share: check-then-resolve, yaml/json/jsonl text, atomic writes.
+
+`registry resolve`, `stats` and `search` first run the same check as `registry check` (so they report the
+same diagnostics and fail on the same errors), then work on the resolved registry.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from weavergen.check import CheckOptions, CheckReport, Progress, check_registry
+from weavergen.diagnostics import has_error
+from weavergen.registry import load_registry
+from weavergen.resolve import Resolution, resolve
+
+RESOLVE_FORMATS = ("yaml", "json", "jsonl", "mute")
+_V2_SECTIONS = (
+    ("attributes", "attribute"),
+    ("attribute_groups", "attribute_group"),
+    ("entities", "entity"),
+    ("events", "event"),
+    ("metrics", "metric"),
+    ("spans", "span"),
+)
+
+
+class OutputError(Exception):
+    """A command's output cannot be produced or written; the message says what to change."""
+
+
+@dataclass(slots=True)
+class Resolved:
+    """A checked registry: the check's report and, when no error stopped it, the resolution."""
+
+    report: CheckReport
+    resolution: Resolution | None
+
+
+def check_and_resolve(options: CheckOptions, progress: Progress | None = None) -> Resolved:
+    """Run `registry check` with `options`; if it found no error, resolve the registry for output."""
+    report = check_registry(options, progress)
+    if has_error(report.diagnostics):
+        return Resolved(report, None)
+    registry = load_registry(options.registry, follow_symlinks=options.follow_symlinks)
+    return Resolved(report, resolve(registry, options.include_unreferenced))
+
+
+def resolved_document(resolution: Resolution, v2: bool) -> dict[str, Any]:
+    """What `registry resolve` writes: weaver's v1 template schema, or with `--v2` the materialized registry."""
+    if v2:
+        from weavergen.materialize import materialize
+
+        return materialize(resolution)
+    return resolution.template_schema()
+
+
+def jsonl_items(document: dict[str, Any], v2: bool) -> list[dict[str, Any]]:
+    """One object per line: each v1 group, or each v2 attribute, group and signal tagged with its `kind`."""
+    if not v2:
+        return list(document.get("groups", []))
+    registry = document.get("registry", {})
+    return [{"kind": kind, **item} for section, kind in _V2_SECTIONS for item in registry.get(section, [])]
+
+
+class _BlockDumper(yaml.SafeDumper):
+    """Block-style YAML, lists indented under their key, multi-line strings as `|` literals."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value.strip("\n") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_BlockDumper.add_representer(str, _str_representer)
+
+
+def to_yaml(value: Any) -> str:
+    """YAML in block style, keys in insertion order, non-ASCII text kept as is."""
+    return yaml.dump(
+        value, Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=110
+    )
+
+
+def to_json(value: Any) -> str:
+    """Pretty JSON (two-space indent), non-ASCII text kept as is, ending with a newline."""
+    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+
+
+def to_jsonl(items: list[dict[str, Any]]) -> str:
+    """One compact JSON object per line."""
+    return "".join(json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n" for item in items)
+
+
+def serialize(document: dict[str, Any], fmt: str, *, v2: bool = False) -> str:
+    """`document` as `registry resolve -f FMT` prints it; `mute` gives the empty string."""
+    if fmt == "yaml":
+        return to_yaml(document)
+    if fmt == "json":
+        return to_json(document)
+    if fmt == "jsonl":
+        return to_jsonl(jsonl_items(document, v2))
+    if fmt == "mute":
+        return ""
+    raise OutputError(f"unknown format {fmt!r}; use one of: {', '.join(RESOLVE_FORMATS)}")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` through a temporary file in the same folder, renamed over it at the end."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(f"cannot write {path}: folder {folder} does not exist; create it or choose another -o")
+    if path.is_dir():
+        raise OutputError(f"cannot write {path}: it is a folder; give -o a file path")
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
