@@ -7,6 +7,7 @@ A corrupt or unreadable entry is treated as missing; writes are atomic (temp fil
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import pickle
 import tempfile
@@ -16,6 +17,21 @@ from typing import Any
 from weavergen import __version__
 
 _FORMAT = "1"
+
+
+def _code_fingerprint() -> str:
+    """A digest of the engine's own source files, so a changed validator never reads stale entries."""
+    digest = hashlib.blake2b(digest_size=8)
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        digest.update(f"{path.name}:{st.st_size}:{st.st_mtime_ns};".encode())
+    return digest.hexdigest()
+
+
+_FINGERPRINT = _code_fingerprint()
 
 
 def cache_dir() -> Path | None:
@@ -32,7 +48,7 @@ class DiskCache:
 
     def __init__(self, namespace: str, root: Path | None = None) -> None:
         base = root if root is not None else cache_dir()
-        self.dir = base / namespace / f"{__version__}-{_FORMAT}" if base is not None else None
+        self.dir = base / namespace / f"{__version__}-{_FORMAT}-{_FINGERPRINT}" if base is not None else None
 
     def _path(self, key: str) -> Path | None:
         return self.dir / key[:2] / key if self.dir is not None else None
