@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from weavergen.cli.main import GlobalOptions
     from weavergen.config import CheckOverrides, CheckSettings
     from weavergen.diagnostics import Diagnostic
+    from weavergen.resolve import Resolution
 
 PROGRESS_DELAY_SECONDS = 0.3
 """A run shorter than this never shows a progress bar."""
@@ -245,3 +246,318 @@ class _ProgressBar:
         )
         self._progress.start()
         self._task = self._progress.add_task(stage, total=total or None)
+
+
+# --- resolve, stats, json-schema, search --------------------------------------------------------------
+
+RegistryOption = Annotated[
+    str | None,
+    typer.Option(
+        "-r",
+        "--registry",
+        metavar="<REGISTRY>",
+        help="Local folder, Git repo URL, or archive of the registry (`source[@refspec][[sub-folder]]`). "
+        "Required unless `[registry] path` is set in `.weaver.toml`.",
+    ),
+]
+V2Option = Annotated[
+    bool | None,
+    typer.Option("--v2/--no-v2", help=_bool_help("Work on the v2 (materialized) registry.", "--v2")),
+]
+FollowSymlinksOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--follow-symlinks/--no-follow-symlinks",
+        "-s",
+        help=_bool_help("Follow symlinks when loading.", "--follow-symlinks"),
+    ),
+]
+IncludeUnreferencedOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--include-unreferenced/--no-include-unreferenced",
+        help=_bool_help(
+            "Keep unreferenced signals and attributes of dependency registries (deprecated).",
+            "--include-unreferenced",
+        ),
+    ),
+]
+DiagnosticFormatOption = Annotated[
+    str | None,
+    typer.Option(
+        "--diagnostic-format",
+        metavar="[ansi|json|gh_workflow_command|sarif]",
+        help="Format of the diagnostics. [default: ansi]",
+    ),
+]
+DiagnosticStdoutOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--diagnostic-stdout/--no-diagnostic-stdout",
+        help=_bool_help("Write the diagnostics to stdout instead of stderr.", "--diagnostic-stdout"),
+    ),
+]
+RESOLVE_FORMATS = ("yaml", "json", "jsonl", "mute")
+STATS_FORMATS = ("text", "json", "yaml", "jsonl", "mute")
+SEARCH_FORMATS = ("table", "json")
+
+
+def _one_of(choices: tuple[str, ...]) -> Any:
+    """A Typer callback that accepts only `choices`, naming them in the usage error."""
+
+    def check(value: str) -> str:
+        if value not in choices:
+            raise typer.BadParameter(f"{value!r} is not one of: {', '.join(choices)}")
+        return value
+
+    return check
+
+
+@registry_app.command("resolve")
+def resolve_command(
+    ctx: typer.Context,
+    registry: RegistryOption = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--output", metavar="<OUTPUT>", help="Write to this file (atomically), not stdout."
+        ),
+    ] = None,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "-f",
+            "--format",
+            metavar="[yaml|json|jsonl|mute]",
+            help="yaml, json, jsonl (one group per line; with --v2 one object per attribute, group or "
+            "signal) or mute (write nothing). [default: yaml]",
+            callback=_one_of(RESOLVE_FORMATS),
+        ),
+    ] = "yaml",
+    v2: V2Option = None,
+    policy: Annotated[
+        list[str] | None,
+        typer.Option("-p", "--policy", metavar="<POLICY>", help="Rego policy file or folder; repeatable."),
+    ] = None,
+    skip_policies: Annotated[
+        bool | None,
+        typer.Option(
+            "--skip-policies/--no-skip-policies",
+            help=_bool_help("Skip the policy checks.", "--skip-policies"),
+        ),
+    ] = None,
+    future: Annotated[
+        bool, typer.Option("--future", help="Enable the newest validation rules: warnings become errors.")
+    ] = False,
+    follow_symlinks: FollowSymlinksOption = None,
+    include_unreferenced: IncludeUnreferencedOption = None,
+    diagnostic_format: DiagnosticFormatOption = None,
+    diagnostic_stdout: DiagnosticStdoutOption = None,
+    lineage: Annotated[
+        bool, typer.Option("--lineage", help="Accepted for weaver compatibility (no-op).")
+    ] = False,
+) -> None:
+    """Resolves a registry and writes it: weaver's template schema, or with --v2 the materialized registry.
+
+    The registry is checked first, as `registry check` does: diagnostics go to stderr, and an error (with
+    --future, any warning) exits 1 without writing the registry.
+    """
+    from weavergen.config import CheckOverrides
+    from weavergen.output import OutputError, resolved_document, serialize, write_atomic
+
+    options: GlobalOptions = ctx.obj
+    overrides = CheckOverrides(
+        registry=registry,
+        policies=list(policy or []),
+        skip_policies=skip_policies,
+        v2=v2,
+        future=future or options.future,
+        follow_symlinks=follow_symlinks,
+        include_unreferenced=include_unreferenced,
+        diagnostic_format=diagnostic_format,
+        diagnostic_stdout=diagnostic_stdout,
+    )
+    code, resolution, settings = _check_and_resolve(overrides, options)
+    if resolution is None or settings is None or fmt == "mute":
+        raise typer.Exit(code)
+    use_v2 = settings.options.v2
+    try:
+        text = serialize(resolved_document(resolution, use_v2), fmt, v2=use_v2)
+        if output is not None:
+            write_atomic(output, text)
+        else:
+            sys.stdout.write(text)
+    except OutputError as exc:
+        _write(sys.stderr, f"error: {exc}")
+        raise typer.Exit(1) from None
+    raise typer.Exit(code)
+
+
+@registry_app.command("stats")
+def stats_command(
+    ctx: typer.Context,
+    registry: RegistryOption = None,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            metavar="[text|json|yaml|jsonl|mute]",
+            help="text (a readable summary), json, yaml, jsonl (one line) or mute. [default: text]",
+            callback=_one_of(STATS_FORMATS),
+        ),
+    ] = "text",
+    v2: V2Option = None,
+    follow_symlinks: FollowSymlinksOption = None,
+    include_unreferenced: IncludeUnreferencedOption = None,
+    diagnostic_format: DiagnosticFormatOption = None,
+    diagnostic_stdout: DiagnosticStdoutOption = None,
+) -> None:
+    """Calculate a set of general statistics on a semantic convention registry.
+
+    Groups by type, attributes by type, requirement level and stability, metrics by instrument and unit,
+    spans by kind, events and entities, with weaver's field names. Policies are not run, as in weaver.
+    """
+    from weavergen.config import CheckOverrides
+    from weavergen.output import to_json, to_jsonl, to_yaml
+    from weavergen.stats import compute_stats, render_text
+
+    options: GlobalOptions = ctx.obj
+    overrides = CheckOverrides(
+        registry=registry,
+        skip_policies=True,
+        v2=v2,
+        future=options.future,
+        follow_symlinks=follow_symlinks,
+        include_unreferenced=include_unreferenced,
+        diagnostic_format=diagnostic_format,
+        diagnostic_stdout=diagnostic_stdout,
+    )
+    code, resolution, settings = _check_and_resolve(overrides, options)
+    if resolution is None or settings is None or fmt == "mute":
+        raise typer.Exit(code)
+    stats = compute_stats(resolution, settings.options.v2)
+    render = {"text": render_text, "json": to_json, "yaml": to_yaml, "jsonl": lambda s: to_jsonl([s])}[fmt]
+    sys.stdout.write(render(stats))
+    raise typer.Exit(code)
+
+
+@registry_app.command("json-schema")
+def json_schema_command(
+    kind: Annotated[
+        str,
+        typer.Option(
+            "-j",
+            "--json-schema",
+            metavar="<JSON_SCHEMA>",
+            help="resolved-registry, semconv-group, semconv-definition-v2 or policy-finding. "
+            "[default: resolved-registry]",
+        ),
+    ] = "resolved-registry",
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--output", metavar="<OUTPUT>", help="Write to this file (atomically), not stdout."
+        ),
+    ] = None,
+) -> None:
+    """Generate the JSON Schema of a registry file, the resolved registry, or a policy finding."""
+    from weavergen.output import OutputError, to_json, write_atomic
+    from weavergen.schemas import SchemaError, json_schema
+
+    try:
+        text = to_json(json_schema(kind))
+        if output is not None:
+            write_atomic(output, text)
+        else:
+            sys.stdout.write(text)
+    except (SchemaError, OutputError) as exc:
+        _write(sys.stderr, f"error: {exc}")
+        raise typer.Exit(1) from None
+
+
+@registry_app.command("search")
+def search_command(
+    ctx: typer.Context,
+    query: Annotated[
+        str, typer.Argument(metavar="SEARCH_STRING", help="What to look for (id, name or brief).")
+    ],
+    registry: RegistryOption = None,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            metavar="[table|json]",
+            help="table, or json: a list of {kind, id, brief, stability, deprecated, score}. "
+            "[default: table]",
+            callback=_one_of(SEARCH_FORMATS),
+        ),
+    ] = "table",
+    limit: Annotated[
+        int, typer.Option("--limit", min=0, help="Show at most this many results; 0 shows all. [default: 20]")
+    ] = 20,
+    follow_symlinks: FollowSymlinksOption = None,
+    include_unreferenced: IncludeUnreferencedOption = None,
+    diagnostic_format: DiagnosticFormatOption = None,
+    diagnostic_stdout: DiagnosticStdoutOption = None,
+) -> None:
+    """Search the attributes, metrics, spans, events and entities of a registry, best match first.
+
+    Exact id > id prefix > id substring > brief words.
+    """
+    from weavergen.config import CheckOverrides
+    from weavergen.output import to_json
+    from weavergen.search import render_table, search
+
+    options: GlobalOptions = ctx.obj
+    overrides = CheckOverrides(
+        registry=registry,
+        skip_policies=True,
+        future=options.future,
+        follow_symlinks=follow_symlinks,
+        include_unreferenced=include_unreferenced,
+        diagnostic_format=diagnostic_format,
+        diagnostic_stdout=diagnostic_stdout,
+    )
+    code, resolution, _ = _check_and_resolve(overrides, options)
+    if resolution is None:
+        raise typer.Exit(code)
+    hits = search(resolution, query, limit or None)
+    if fmt == "json":
+        sys.stdout.write(to_json([h.as_dict() for h in hits]))
+    else:
+        color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        sys.stdout.write(render_table(hits, query, color=color))
+    raise typer.Exit(code)
+
+
+def _check_and_resolve(
+    overrides: CheckOverrides, options: GlobalOptions
+) -> tuple[int, Resolution | None, CheckSettings | None]:
+    """Check the registry as `registry check` does, render its diagnostics, and resolve it if no error."""
+    from weavergen.config import ConfigError, load_project_config, resolve_check_settings
+    from weavergen.diagnostics import has_error, internal_error
+    from weavergen.output import check_and_resolve
+
+    _configure_logging(options.debug)
+    try:
+        settings = resolve_check_settings(load_project_config(options.config, Path.cwd()), overrides)
+    except ConfigError as exc:
+        _write(sys.stderr, f"error: {exc}")
+        return 1, None, None
+    show_bar = settings.diagnostic_format == "ansi" and not options.quiet and sys.stderr.isatty()
+    try:
+        with _progress_bar(show_bar) as progress:
+            resolved = check_and_resolve(settings.options, progress)
+        diagnostics, report, resolution = (
+            list(resolved.report.diagnostics),
+            resolved.report,
+            resolved.resolution,
+        )
+    except Exception as exc:
+        if options.debug:
+            traceback.print_exc()
+        diagnostics, report, resolution = [internal_error(f"{type(exc).__name__}: {exc}")], None, None
+    if diagnostics:
+        stream = sys.stdout if settings.diagnostic_stdout else sys.stderr
+        _write(stream, _render(diagnostics, report, settings.diagnostic_format, stream, quiet=options.quiet))
+    return (1 if has_error(diagnostics) else 0), resolution, settings

@@ -21,14 +21,7 @@ from weavergen.registry import load_registry
 from weavergen.resolve import Resolution, resolve
 
 RESOLVE_FORMATS = ("yaml", "json", "jsonl", "mute")
-_V2_SECTIONS = (
-    ("attributes", "attribute"),
-    ("attribute_groups", "attribute_group"),
-    ("entities", "entity"),
-    ("events", "event"),
-    ("metrics", "metric"),
-    ("spans", "span"),
-)
+_V2_SECTIONS = ("attributes", "attribute_groups", "entities", "events", "metrics", "spans")
 
 
 class OutputError(Exception):
@@ -53,7 +46,7 @@ def check_and_resolve(options: CheckOptions, progress: Progress | None = None) -
 
 
 def resolved_document(resolution: Resolution, v2: bool) -> dict[str, Any]:
-    """What `registry resolve` writes: weaver's v1 template schema, or with `--v2` the materialized registry."""
+    """What `registry resolve` writes: weaver's v1 template schema, or (`--v2`) the materialized registry."""
     if v2:
         from weavergen.materialize import materialize
 
@@ -62,15 +55,19 @@ def resolved_document(resolution: Resolution, v2: bool) -> dict[str, Any]:
 
 
 def jsonl_items(document: dict[str, Any], v2: bool) -> list[dict[str, Any]]:
-    """One object per line: each v1 group, or each v2 attribute, group and signal tagged with its `kind`."""
+    """One object per line: each v1 group, or each v2 attribute, group and signal, led by its `section`."""
     if not v2:
         return list(document.get("groups", []))
     registry = document.get("registry", {})
-    return [{"kind": kind, **item} for section, kind in _V2_SECTIONS for item in registry.get(section, [])]
+    return [{"section": section, **item} for section in _V2_SECTIONS for item in registry.get(section, [])]
 
 
 class _BlockDumper(yaml.SafeDumper):
-    """Block-style YAML, lists indented under their key, multi-line strings as `|` literals."""
+    """Block-style YAML, lists indented under their key, multi-line strings as `|` literals, no aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        """Repeat shared values in full: readers of a resolved registry should not meet `&id001` anchors."""
+        return True
 
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         super().increase_indent(flow, False)
@@ -118,7 +115,9 @@ def write_atomic(path: Path, text: str) -> None:
     """Write `text` to `path` through a temporary file in the same folder, renamed over it at the end."""
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise OutputError(f"cannot write {path}: folder {folder} does not exist; create it or choose another -o")
+        raise OutputError(
+            f"cannot write {path}: folder {folder} does not exist; create it or choose another -o"
+        )
     if path.is_dir():
         raise OutputError(f"cannot write {path}: it is a folder; give -o a file path")
     tmp: str | None = None
