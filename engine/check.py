@@ -40,6 +40,7 @@ class CheckReport:
     diagnostics: list[Diagnostic]
     sources: dict[str, str] = field(default_factory=dict)
     files: int = 0
+    resolution: Resolution | None = None
 
     def source(self, file: str) -> str | None:
         """The text of a registry file by its provenance path, for renderers that show source lines."""
@@ -52,8 +53,9 @@ def check_registry(options: CheckOptions, progress: Progress | None = None) -> C
     diagnostics = registry.all_diagnostics()
     diagnostics.extend(_dependency_errors(registry))
     report = CheckReport(diagnostics, registry.sources(), len(registry.files))
-    if registry.files or registry.manifest is not None:
+    if registry.root.is_dir():
         resolution = resolve(registry, options.include_unreferenced)
+        report.resolution = resolution
         if progress is not None:
             progress("resolve", 1, 1)
         diagnostics.extend(resolution.diagnostics)

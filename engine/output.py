@@ -17,8 +17,7 @@ import yaml
 
 from weavergen.check import CheckOptions, CheckReport, Progress, check_registry
 from weavergen.diagnostics import has_error
-from weavergen.registry import load_registry
-from weavergen.resolve import Resolution, resolve
+from weavergen.resolve import Resolution
 
 RESOLVE_FORMATS = ("yaml", "json", "jsonl", "mute")
 _V2_SECTIONS = ("attributes", "attribute_groups", "entities", "events", "metrics", "spans")
@@ -41,8 +40,7 @@ def check_and_resolve(options: CheckOptions, progress: Progress | None = None) -
     report = check_registry(options, progress)
     if has_error(report.diagnostics):
         return Resolved(report, None)
-    registry = load_registry(options.registry, follow_symlinks=options.follow_symlinks)
-    return Resolved(report, resolve(registry, options.include_unreferenced))
+    return Resolved(report, report.resolution)
 
 
 def resolved_document(resolution: Resolution, v2: bool) -> dict[str, Any]:
