@@ -37,80 +37,96 @@ def _bool_help(what: str, flag: str) -> str:
     return f"{what} A bare {flag} means true; {flag}=false overrides a `.weaver.toml` value."
 
 
+# Options shared by the registry commands (weaver's RegistryArgs, PolicyArgs and DiagnosticArgs).
+
+RegistryOption = Annotated[
+    str | None,
+    typer.Option(
+        "-r",
+        "--registry",
+        metavar="<REGISTRY>",
+        help="Local folder, Git repo URL, or archive of the registry (`source[@refspec][[sub-folder]]`). "
+        "Required unless `[registry] path` is set in `.weaver.toml`.",
+    ),
+]
+V2Option = Annotated[
+    bool | None,
+    typer.Option(
+        "--v2/--no-v2", help=_bool_help("Use the v2 (materialized) schema for outputs and policies.", "--v2")
+    ),
+]
+FollowSymlinksOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--follow-symlinks/--no-follow-symlinks",
+        "-s",
+        help=_bool_help("Follow symlinks when loading.", "--follow-symlinks"),
+    ),
+]
+IncludeUnreferencedOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--include-unreferenced/--no-include-unreferenced",
+        help=_bool_help(
+            "Keep unreferenced signals and attributes of dependency registries (deprecated).",
+            "--include-unreferenced",
+        ),
+    ),
+]
+DiagnosticFormatOption = Annotated[
+    str | None,
+    typer.Option(
+        "--diagnostic-format",
+        metavar="[ansi|json|gh_workflow_command|sarif]",
+        help="Format of the diagnostics. [default: ansi]",
+    ),
+]
+DiagnosticStdoutOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--diagnostic-stdout/--no-diagnostic-stdout",
+        help=_bool_help("Write the diagnostics to stdout instead of stderr.", "--diagnostic-stdout"),
+    ),
+]
+PolicyOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "-p",
+        "--policy",
+        metavar="<POLICY>",
+        help="Rego policy file or folder (all `*.rego` in it); repeat for several.",
+    ),
+]
+SkipPoliciesOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--skip-policies/--no-skip-policies",
+        help=_bool_help("Skip the policy checks.", "--skip-policies"),
+    ),
+]
+FutureOption = Annotated[
+    bool, typer.Option("--future", help="Enable the newest validation rules: warnings become errors.")
+]
+
+
 @registry_app.command("check")
 def check(
     ctx: typer.Context,
-    registry: Annotated[
-        str | None,
-        typer.Option(
-            "-r",
-            "--registry",
-            metavar="<REGISTRY>",
-            help="Local folder, Git repo URL, or archive of the registry (`source[@refspec][[sub-folder]]`). "
-            "Required unless `[registry] path` is set in `.weaver.toml`.",
-        ),
-    ] = None,
-    policy: Annotated[
-        list[str] | None,
-        typer.Option(
-            "-p",
-            "--policy",
-            metavar="<POLICY>",
-            help="Rego policy file or folder (all `*.rego` in it); repeat for several.",
-        ),
-    ] = None,
-    skip_policies: Annotated[
-        bool | None,
-        typer.Option(
-            "--skip-policies/--no-skip-policies",
-            help=_bool_help("Skip the policy checks.", "--skip-policies"),
-        ),
-    ] = None,
+    registry: RegistryOption = None,
+    policy: PolicyOption = None,
+    skip_policies: SkipPoliciesOption = None,
     baseline_registry: Annotated[
         str | None,
         typer.Option(
             "--baseline-registry", metavar="<REGISTRY>", help="Baseline registry for the comparison policies."
         ),
     ] = None,
-    v2: Annotated[
-        bool | None, typer.Option("--v2/--no-v2", help=_bool_help("Use the v2 schema for policies.", "--v2"))
-    ] = None,
-    future: Annotated[
-        bool, typer.Option("--future", help="Enable the newest validation rules: warnings become errors.")
-    ] = False,
-    follow_symlinks: Annotated[
-        bool | None,
-        typer.Option(
-            "--follow-symlinks/--no-follow-symlinks",
-            "-s",
-            help=_bool_help("Follow symlinks when loading.", "--follow-symlinks"),
-        ),
-    ] = None,
-    include_unreferenced: Annotated[
-        bool | None,
-        typer.Option(
-            "--include-unreferenced/--no-include-unreferenced",
-            help=_bool_help(
-                "Keep unreferenced signals and attributes of dependency registries (deprecated).",
-                "--include-unreferenced",
-            ),
-        ),
-    ] = None,
-    diagnostic_format: Annotated[
-        str | None,
-        typer.Option(
-            "--diagnostic-format",
-            metavar="[ansi|json|gh_workflow_command|sarif]",
-            help="Format of the diagnostics. [default: ansi]",
-        ),
-    ] = None,
-    diagnostic_stdout: Annotated[
-        bool | None,
-        typer.Option(
-            "--diagnostic-stdout/--no-diagnostic-stdout",
-            help=_bool_help("Write the diagnostics to stdout instead of stderr.", "--diagnostic-stdout"),
-        ),
-    ] = None,
+    v2: V2Option = None,
+    future: FutureOption = False,
+    follow_symlinks: FollowSymlinksOption = None,
+    include_unreferenced: IncludeUnreferencedOption = None,
+    diagnostic_format: DiagnosticFormatOption = None,
+    diagnostic_stdout: DiagnosticStdoutOption = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", help="Minimal output: no progress bar, no summary.")
     ] = False,
@@ -250,53 +266,6 @@ class _ProgressBar:
 
 # --- resolve, stats, json-schema, search --------------------------------------------------------------
 
-RegistryOption = Annotated[
-    str | None,
-    typer.Option(
-        "-r",
-        "--registry",
-        metavar="<REGISTRY>",
-        help="Local folder, Git repo URL, or archive of the registry (`source[@refspec][[sub-folder]]`). "
-        "Required unless `[registry] path` is set in `.weaver.toml`.",
-    ),
-]
-V2Option = Annotated[
-    bool | None,
-    typer.Option("--v2/--no-v2", help=_bool_help("Work on the v2 (materialized) registry.", "--v2")),
-]
-FollowSymlinksOption = Annotated[
-    bool | None,
-    typer.Option(
-        "--follow-symlinks/--no-follow-symlinks",
-        "-s",
-        help=_bool_help("Follow symlinks when loading.", "--follow-symlinks"),
-    ),
-]
-IncludeUnreferencedOption = Annotated[
-    bool | None,
-    typer.Option(
-        "--include-unreferenced/--no-include-unreferenced",
-        help=_bool_help(
-            "Keep unreferenced signals and attributes of dependency registries (deprecated).",
-            "--include-unreferenced",
-        ),
-    ),
-]
-DiagnosticFormatOption = Annotated[
-    str | None,
-    typer.Option(
-        "--diagnostic-format",
-        metavar="[ansi|json|gh_workflow_command|sarif]",
-        help="Format of the diagnostics. [default: ansi]",
-    ),
-]
-DiagnosticStdoutOption = Annotated[
-    bool | None,
-    typer.Option(
-        "--diagnostic-stdout/--no-diagnostic-stdout",
-        help=_bool_help("Write the diagnostics to stdout instead of stderr.", "--diagnostic-stdout"),
-    ),
-]
 RESOLVE_FORMATS = ("yaml", "json", "jsonl", "mute")
 STATS_FORMATS = ("text", "json", "yaml", "jsonl", "mute")
 SEARCH_FORMATS = ("table", "json")
@@ -335,20 +304,9 @@ def resolve_command(
         ),
     ] = "yaml",
     v2: V2Option = None,
-    policy: Annotated[
-        list[str] | None,
-        typer.Option("-p", "--policy", metavar="<POLICY>", help="Rego policy file or folder; repeatable."),
-    ] = None,
-    skip_policies: Annotated[
-        bool | None,
-        typer.Option(
-            "--skip-policies/--no-skip-policies",
-            help=_bool_help("Skip the policy checks.", "--skip-policies"),
-        ),
-    ] = None,
-    future: Annotated[
-        bool, typer.Option("--future", help="Enable the newest validation rules: warnings become errors.")
-    ] = False,
+    policy: PolicyOption = None,
+    skip_policies: SkipPoliciesOption = None,
+    future: FutureOption = False,
     follow_symlinks: FollowSymlinksOption = None,
     include_unreferenced: IncludeUnreferencedOption = None,
     diagnostic_format: DiagnosticFormatOption = None,
