@@ -156,20 +156,28 @@ def check(
 
 def run_check(overrides: CheckOverrides, options: GlobalOptions, *, quiet: bool) -> int:
     """Layer the settings, run the engine's check, render its diagnostics; return weaver's exit code."""
+    code, _, _ = _checked(overrides, options, quiet=quiet, render_empty=True)
+    return code
+
+
+def _checked(
+    overrides: CheckOverrides, options: GlobalOptions, *, quiet: bool, render_empty: bool
+) -> tuple[int, CheckReport | None, CheckSettings | None]:
+    """The one check path of every registry command: settings, engine run, rendered diagnostics, exit code."""
     from weavergen.config import ConfigError, load_project_config, resolve_check_settings
+    from weavergen.diagnostics import has_error
 
     _configure_logging(options.debug)
     try:
         settings = resolve_check_settings(load_project_config(options.config, Path.cwd()), overrides)
     except ConfigError as exc:
         _write(sys.stderr, f"error: {exc}")
-        return 1
-    from weavergen.diagnostics import has_error
-
+        return 1, None, None
     diagnostics, report = _run_engine(settings, quiet=quiet, debug=options.debug)
-    stream = sys.stdout if settings.diagnostic_stdout else sys.stderr
-    _write(stream, _render(diagnostics, report, settings.diagnostic_format, stream, quiet=quiet))
-    return 1 if has_error(diagnostics) else 0
+    if diagnostics or render_empty:
+        stream = sys.stdout if settings.diagnostic_stdout else sys.stderr
+        _write(stream, _render(diagnostics, report, settings.diagnostic_format, stream, quiet=quiet))
+    return (1 if has_error(diagnostics) else 0), report, settings
 
 
 def _run_engine(
@@ -491,31 +499,7 @@ def search_command(
 def _check_and_resolve(
     overrides: CheckOverrides, options: GlobalOptions
 ) -> tuple[int, Resolution | None, CheckSettings | None]:
-    """Check the registry as `registry check` does, render its diagnostics, and resolve it if no error."""
-    from weavergen.config import ConfigError, load_project_config, resolve_check_settings
-    from weavergen.diagnostics import has_error, internal_error
-    from weavergen.output import check_and_resolve
-
-    _configure_logging(options.debug)
-    try:
-        settings = resolve_check_settings(load_project_config(options.config, Path.cwd()), overrides)
-    except ConfigError as exc:
-        _write(sys.stderr, f"error: {exc}")
-        return 1, None, None
-    show_bar = settings.diagnostic_format == "ansi" and not options.quiet and sys.stderr.isatty()
-    try:
-        with _progress_bar(show_bar) as progress:
-            resolved = check_and_resolve(settings.options, progress)
-        diagnostics, report, resolution = (
-            list(resolved.report.diagnostics),
-            resolved.report,
-            resolved.resolution,
-        )
-    except Exception as exc:
-        if options.debug:
-            traceback.print_exc()
-        diagnostics, report, resolution = [internal_error(f"{type(exc).__name__}: {exc}")], None, None
-    if diagnostics:
-        stream = sys.stdout if settings.diagnostic_stdout else sys.stderr
-        _write(stream, _render(diagnostics, report, settings.diagnostic_format, stream, quiet=options.quiet))
-    return (1 if has_error(diagnostics) else 0), resolution, settings
+    """Check the registry as `registry check` does; its resolution when no error remains."""
+    code, report, settings = _checked(overrides, options, quiet=options.quiet, render_empty=False)
+    resolution = report.resolution if report is not None and code == 0 else None
+    return code, resolution, settings

@@ -9,14 +9,11 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from weavergen.check import CheckOptions, CheckReport, Progress, check_registry
-from weavergen.diagnostics import has_error
 from weavergen.resolve import Resolution
 
 RESOLVE_FORMATS = ("yaml", "json", "jsonl", "mute")
@@ -25,22 +22,6 @@ _V2_SECTIONS = ("attributes", "attribute_groups", "entities", "events", "metrics
 
 class OutputError(Exception):
     """A command's output cannot be produced or written; the message says what to change."""
-
-
-@dataclass(slots=True)
-class Resolved:
-    """A checked registry: the check's report and, when no error stopped it, the resolution."""
-
-    report: CheckReport
-    resolution: Resolution | None
-
-
-def check_and_resolve(options: CheckOptions, progress: Progress | None = None) -> Resolved:
-    """Run `registry check` with `options`; if it found no error, resolve the registry for output."""
-    report = check_registry(options, progress)
-    if has_error(report.diagnostics):
-        return Resolved(report, None)
-    return Resolved(report, report.resolution)
 
 
 def resolved_document(resolution: Resolution, v2: bool) -> dict[str, Any]:
