@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from weavergen.cli.main import GlobalOptions
     from weavergen.config import CheckOverrides, CheckSettings
     from weavergen.diagnostics import Diagnostic
-    from weavergen.resolve import Resolution
+    from weavergen.workflow import WorkflowRun
 
 PROGRESS_DELAY_SECONDS = 0.3
 """A run shorter than this never shows a progress bar."""
@@ -155,15 +155,21 @@ def check(
 
 
 def run_check(overrides: CheckOverrides, options: GlobalOptions, *, quiet: bool) -> int:
-    """Layer the settings, run the engine's check, render its diagnostics; return weaver's exit code."""
+    """Layer the settings, run the check workflow, render its diagnostics; return weaver's exit code."""
     code, _, _ = _checked(overrides, options, quiet=quiet, render_empty=True)
     return code
 
 
 def _checked(
-    overrides: CheckOverrides, options: GlobalOptions, *, quiet: bool, render_empty: bool
-) -> tuple[int, CheckReport | None, CheckSettings | None]:
-    """The one check path of every registry command: settings, engine run, rendered diagnostics, exit code."""
+    overrides: CheckOverrides,
+    options: GlobalOptions,
+    *,
+    quiet: bool,
+    render_empty: bool,
+    workflow: str = "registry_check",
+    params: dict[str, Any] | None = None,
+) -> tuple[int, WorkflowRun | None, CheckSettings | None]:
+    """The one run path of every registry command: settings, its workflow, diagnostics, exit code."""
     from weavergen.config import ConfigError, load_project_config, resolve_check_settings
     from weavergen.diagnostics import has_error
 
@@ -173,28 +179,34 @@ def _checked(
     except ConfigError as exc:
         _write(sys.stderr, f"error: {exc}")
         return 1, None, None
-    diagnostics, report = _run_engine(settings, quiet=quiet, debug=options.debug)
+    diagnostics, run = _run_workflow(settings, workflow, params or {}, quiet=quiet, debug=options.debug)
+    report = run.context.report if run is not None else None
     if diagnostics or render_empty:
         stream = sys.stdout if settings.diagnostic_stdout else sys.stderr
         _write(stream, _render(diagnostics, report, settings.diagnostic_format, stream, quiet=quiet))
-    return (1 if has_error(diagnostics) else 0), report, settings
+    return (1 if has_error(diagnostics) else 0), run, settings
 
 
-def _run_engine(
-    settings: CheckSettings, *, quiet: bool, debug: int
-) -> tuple[list[Diagnostic], CheckReport | None]:
-    from weavergen.check import check_registry
+def _run_workflow(
+    settings: CheckSettings, workflow: str, params: dict[str, Any], *, quiet: bool, debug: int
+) -> tuple[list[Diagnostic], WorkflowRun | None]:
+    """Run a registry workflow; the report's diagnostics plus the run's own (a failed task, bad spans)."""
     from weavergen.diagnostics import internal_error
+    from weavergen.operations import RunContext
+    from weavergen.workflow import run_workflow
 
     show_bar = settings.diagnostic_format == "ansi" and not quiet and sys.stderr.isatty()
     try:
         with _progress_bar(show_bar) as progress:
-            report = check_registry(settings.options, progress)
+            run = run_workflow(workflow, params, RunContext(settings.options, progress))
     except Exception as exc:
         if debug:
             traceback.print_exc()
         return [internal_error(f"{type(exc).__name__}: {exc}")], None
-    return list(report.diagnostics), report
+    if debug and run.failure is not None and run.failure.traceback:
+        sys.stderr.write(run.failure.traceback)
+    report = run.context.report
+    return (list(report.diagnostics) if report is not None else []) + run.diagnostics, run
 
 
 def _render(
@@ -329,7 +341,7 @@ def resolve_command(
     --future, any warning) exits 1 without writing the registry.
     """
     from weavergen.config import CheckOverrides
-    from weavergen.output import OutputError, resolved_document, serialize, write_atomic
+    from weavergen.output import OutputError, write_atomic
 
     options: GlobalOptions = ctx.obj
     overrides = CheckOverrides(
@@ -343,12 +355,11 @@ def resolve_command(
         diagnostic_format=diagnostic_format,
         diagnostic_stdout=diagnostic_stdout,
     )
-    code, resolution, settings = _check_and_resolve(overrides, options)
-    if resolution is None or settings is None or fmt == "mute":
+    code, outputs = _run_command("registry_resolve", {"format": fmt}, overrides, options)
+    text = outputs.get("text")
+    if not isinstance(text, str):
         raise typer.Exit(code)
-    use_v2 = settings.options.v2
     try:
-        text = serialize(resolved_document(resolution, use_v2), fmt, v2=use_v2)
         if output is not None:
             write_atomic(output, text)
         else:
@@ -385,7 +396,7 @@ def stats_command(
     """
     from weavergen.config import CheckOverrides
     from weavergen.output import to_json, to_jsonl, to_yaml
-    from weavergen.stats import compute_stats, render_text
+    from weavergen.stats import render_text
 
     options: GlobalOptions = ctx.obj
     overrides = CheckOverrides(
@@ -398,10 +409,10 @@ def stats_command(
         diagnostic_format=diagnostic_format,
         diagnostic_stdout=diagnostic_stdout,
     )
-    code, resolution, settings = _check_and_resolve(overrides, options)
-    if resolution is None or settings is None or fmt == "mute":
+    code, outputs = _run_command("registry_stats", {}, overrides, options)
+    stats = outputs.get("stats")
+    if stats is None or fmt == "mute":
         raise typer.Exit(code)
-    stats = compute_stats(resolution, settings.options.v2)
     render = {"text": render_text, "json": to_json, "yaml": to_yaml, "jsonl": lambda s: to_jsonl([s])}[fmt]
     sys.stdout.write(render(stats))
     raise typer.Exit(code)
@@ -427,16 +438,22 @@ def json_schema_command(
     ] = None,
 ) -> None:
     """Generate the JSON Schema of a registry file, the resolved registry, or a policy finding."""
+    from weavergen.check import CheckOptions
+    from weavergen.operations import RunContext
     from weavergen.output import OutputError, to_json, write_atomic
-    from weavergen.schemas import SchemaError, json_schema
+    from weavergen.workflow import run_workflow
 
+    run = run_workflow("registry_json_schema", {"kind": kind}, RunContext(CheckOptions(registry="")))
+    if run.failed or "schema" not in run.context.outputs:
+        _write(sys.stderr, "\n".join(f"error: {d.message}" for d in run.diagnostics))
+        raise typer.Exit(1)
     try:
-        text = to_json(json_schema(kind))
+        text = to_json(run.context.outputs["schema"])
         if output is not None:
             write_atomic(output, text)
         else:
             sys.stdout.write(text)
-    except (SchemaError, OutputError) as exc:
+    except OutputError as exc:
         _write(sys.stderr, f"error: {exc}")
         raise typer.Exit(1) from None
 
@@ -472,7 +489,7 @@ def search_command(
     """
     from weavergen.config import CheckOverrides
     from weavergen.output import to_json
-    from weavergen.search import render_table, search
+    from weavergen.search import render_table
 
     options: GlobalOptions = ctx.obj
     overrides = CheckOverrides(
@@ -484,10 +501,10 @@ def search_command(
         diagnostic_format=diagnostic_format,
         diagnostic_stdout=diagnostic_stdout,
     )
-    code, resolution, _ = _check_and_resolve(overrides, options)
-    if resolution is None:
+    code, outputs = _run_command("registry_search", {"query": query, "limit": limit}, overrides, options)
+    hits = outputs.get("hits")
+    if hits is None:
         raise typer.Exit(code)
-    hits = search(resolution, query, limit or None)
     if fmt == "json":
         sys.stdout.write(to_json([h.as_dict() for h in hits]))
     else:
@@ -496,10 +513,14 @@ def search_command(
     raise typer.Exit(code)
 
 
-def _check_and_resolve(
-    overrides: CheckOverrides, options: GlobalOptions
-) -> tuple[int, Resolution | None, CheckSettings | None]:
-    """Check the registry as `registry check` does; its resolution when no error remains."""
-    code, report, settings = _checked(overrides, options, quiet=options.quiet, render_empty=False)
-    resolution = report.resolution if report is not None and code == 0 else None
-    return code, resolution, settings
+def _run_command(
+    workflow: str, params: dict[str, Any], overrides: CheckOverrides, options: GlobalOptions
+) -> tuple[int, dict[str, Any]]:
+    """Run a command's workflow (check first, as `registry check`); its exit code and its outputs.
+
+    The outputs are empty when the registry had errors: the workflow then ends without producing them.
+    """
+    code, run, _ = _checked(
+        overrides, options, quiet=options.quiet, render_empty=False, workflow=workflow, params=params
+    )
+    return code, (run.context.outputs if run is not None and code == 0 else {})

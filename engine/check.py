@@ -48,21 +48,54 @@ class CheckReport:
 
 
 def check_registry(options: CheckOptions, progress: Progress | None = None) -> CheckReport:
-    """Check a registry as `weaver registry check` does, keeping going past broken files."""
-    registry = load_registry(options.registry, follow_symlinks=options.follow_symlinks, progress=progress)
-    diagnostics = registry.all_diagnostics()
-    diagnostics.extend(_dependency_errors(registry))
-    report = CheckReport(diagnostics, registry.sources(), len(registry.files))
-    if registry.root.is_dir():
-        resolution = resolve(registry, options.include_unreferenced)
-        report.resolution = resolution
-        if progress is not None:
-            progress("resolve", 1, 1)
+    """Check a registry as `weaver registry check` does, keeping going past broken files.
+
+    The same steps, one service task each, make up the `registry_check` workflow; this is the direct path.
+    """
+    registry, diagnostics = load_step(options, progress)
+    resolution = resolve_step(options, registry, progress)
+    if resolution is not None:
         diagnostics.extend(resolution.diagnostics)
         if not options.skip_policies:
             diagnostics.extend(run_policies(options, registry, resolution, progress))
-    report.diagnostics = _unique(apply_future(diagnostics, options.future))
-    return report
+    return build_report(options, registry, diagnostics, resolution)
+
+
+def load_step(
+    options: CheckOptions, progress: Progress | None = None
+) -> tuple[LoadedRegistry, list[Diagnostic]]:
+    """Load the registry and its dependencies; the loading diagnostics, dependency errors included."""
+    registry = load_registry(options.registry, follow_symlinks=options.follow_symlinks, progress=progress)
+    diagnostics = registry.all_diagnostics()
+    diagnostics.extend(_dependency_errors(registry))
+    return registry, diagnostics
+
+
+def resolve_step(
+    options: CheckOptions, registry: LoadedRegistry, progress: Progress | None = None
+) -> Resolution | None:
+    """Resolve a loaded registry; None when there was no registry folder to load."""
+    if not registry.root.is_dir():
+        return None
+    resolution = resolve(registry, options.include_unreferenced)
+    if progress is not None:
+        progress("resolve", 1, 1)
+    return resolution
+
+
+def build_report(
+    options: CheckOptions,
+    registry: LoadedRegistry,
+    diagnostics: list[Diagnostic],
+    resolution: Resolution | None,
+) -> CheckReport:
+    """The final report: diagnostics de-duplicated and, under `--future`, warnings promoted to errors."""
+    return CheckReport(
+        _unique(apply_future(diagnostics, options.future)),
+        registry.sources(),
+        len(registry.files),
+        resolution,
+    )
 
 
 def _dependency_errors(registry: LoadedRegistry) -> list[Diagnostic]:

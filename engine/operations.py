@@ -1,0 +1,202 @@
+"""The engine operations that BPMN service tasks may call, by name (`weaver.registry.load`, …).
+
+A workflow run carries one `RunContext`: heavy values (the loaded registry, the resolution, the report)
+stay on it, and each operation returns a small JSON summary that Spiff keeps in the task data, where
+gateway conditions can read it. An operation whose work is CPU-bound returns an `Offload` so the runner
+can execute it in a worker process and merge the result back on its own thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from weavergen.check import (
+    CheckOptions,
+    CheckReport,
+    Progress,
+    build_report,
+    load_step,
+    resolve_step,
+    run_policies,
+)
+from weavergen.diagnostics import Diagnostic, has_error
+from weavergen.registry import LoadedRegistry
+from weavergen.resolve import Resolution
+
+
+class OperationError(Exception):
+    """An operation cannot do its work; the run takes its error path with this message."""
+
+
+@dataclass(slots=True)
+class RunContext:
+    """What one workflow run builds up: the registry, its resolution, diagnostics and the outputs."""
+
+    options: CheckOptions
+    progress: Progress | None = None
+    registry: LoadedRegistry | None = None
+    resolution: Resolution | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    report: CheckReport | None = None
+    outputs: dict[str, Any] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, diagnostics: list[Diagnostic]) -> None:
+        """Collect diagnostics; safe from the parallel branches of one run."""
+        with self.lock:
+            self.diagnostics.extend(diagnostics)
+
+    def need_registry(self) -> LoadedRegistry:
+        """The loaded registry, or an error naming the missing step."""
+        if self.registry is None:
+            raise OperationError("no registry is loaded: `weaver.registry.load` must run first")
+        return self.registry
+
+    def need_resolution(self) -> Resolution:
+        """The resolution, or an error naming the missing step."""
+        if self.resolution is None:
+            raise OperationError("the registry is not resolved: `weaver.registry.resolve` must run first")
+        return self.resolution
+
+
+@dataclass(frozen=True, slots=True)
+class Offload:
+    """CPU-bound work for a worker process: `function(*args)` there, then `merge(ctx, result)` here."""
+
+    function: Callable[..., Any]
+    args: tuple[Any, ...]
+    merge: Callable[[RunContext, Any], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """A named engine operation: `run(ctx, **params)` returns a JSON-able summary or an `Offload`."""
+
+    name: str
+    run: Callable[..., Any]
+    summary: str
+
+
+def _summary(diagnostics: list[Diagnostic]) -> dict[str, int]:
+    errors = sum(1 for d in diagnostics if d.is_error)
+    return {"diagnostics": len(diagnostics), "errors": errors, "warnings": len(diagnostics) - errors}
+
+
+def load(ctx: RunContext, registry: str | None = None, follow_symlinks: bool | None = None) -> dict[str, Any]:
+    """Load the registry's files, manifest and dependencies."""
+    options = ctx.options
+    if registry is not None:
+        options = replace(options, registry=registry)
+    if follow_symlinks is not None:
+        options = replace(options, follow_symlinks=bool(follow_symlinks))
+    ctx.options = options
+    ctx.registry, diagnostics = load_step(options, ctx.progress)
+    ctx.add(diagnostics)
+    return {"loaded": ctx.registry.root.is_dir(), "files": len(ctx.registry.files), **_summary(diagnostics)}
+
+
+def resolve(ctx: RunContext, include_unreferenced: bool | None = None) -> dict[str, Any]:
+    """Resolve refs, extends, includes and imports of the loaded registry."""
+    if include_unreferenced is not None:
+        ctx.options = replace(ctx.options, include_unreferenced=bool(include_unreferenced))
+    ctx.resolution = resolve_step(ctx.options, ctx.need_registry(), ctx.progress)
+    if ctx.resolution is None:
+        raise OperationError(f"there is no registry folder to resolve at {ctx.options.registry}")
+    ctx.add(ctx.resolution.diagnostics)
+    return {"groups": len(ctx.resolution.groups), **_summary(ctx.resolution.diagnostics)}
+
+
+def evaluate_policies(
+    ctx: RunContext,
+    policies: list[str] | None = None,
+    v2: bool | None = None,
+    baseline_registry: str | None = None,
+) -> dict[str, Any]:
+    """Evaluate the registry's and the given Rego policies (`before_resolution`, `after_resolution`, …)."""
+    options = ctx.options
+    if policies is not None:
+        options = replace(options, policies=list(policies))
+    if v2 is not None:
+        options = replace(options, v2=bool(v2))
+    if baseline_registry is not None:
+        options = replace(options, baseline_registry=baseline_registry)
+    found = run_policies(options, ctx.need_registry(), ctx.need_resolution(), ctx.progress)
+    ctx.add(found)
+    return {"findings": len(found), **_summary(found)}
+
+
+def report(ctx: RunContext, future: bool | None = None) -> dict[str, Any]:
+    """Collect the run's diagnostics into weaver's report: de-duplicated, `--future` applied."""
+    options = ctx.options if future is None else replace(ctx.options, future=bool(future))
+    ctx.report = build_report(options, ctx.need_registry(), ctx.diagnostics, ctx.resolution)
+    return {
+        "valid": not has_error(ctx.report.diagnostics),
+        "files": ctx.report.files,
+        **_summary(ctx.report.diagnostics),
+    }
+
+
+def serialize(ctx: RunContext, format: str = "yaml", v2: bool | None = None) -> dict[str, Any]:
+    """Write the resolved registry as text: weaver's template schema, or the materialized v2 registry."""
+    from weavergen.output import resolved_document
+    from weavergen.output import serialize as serialize_document
+
+    use_v2 = ctx.options.v2 if v2 is None else bool(v2)
+    if format == "mute":
+        return {"bytes": 0}
+    text = serialize_document(resolved_document(ctx.need_resolution(), use_v2), format, v2=use_v2)
+    ctx.outputs["text"] = text
+    return {"bytes": len(text.encode())}
+
+
+def stats(ctx: RunContext, v2: bool | None = None) -> dict[str, Any]:
+    """Weaver's registry statistics."""
+    from weavergen.stats import compute_stats
+
+    ctx.outputs["stats"] = compute_stats(ctx.need_resolution(), ctx.options.v2 if v2 is None else bool(v2))
+    return {"computed": True}
+
+
+def search(ctx: RunContext, query: str = "", limit: int | None = None) -> dict[str, Any]:
+    """Rank the registry's attributes, metrics, spans, events and entities against a query."""
+    from weavergen.search import search as search_registry
+
+    hits = search_registry(ctx.need_resolution(), query, limit or None)
+    ctx.outputs["hits"] = hits
+    return {"hits": len(hits)}
+
+
+def json_schema(ctx: RunContext, kind: str = "resolved-registry") -> dict[str, Any]:
+    """The JSON Schema of a registry file kind, of the resolved registry, or of a policy finding."""
+    from weavergen.schemas import SchemaError
+    from weavergen.schemas import json_schema as schema_of
+
+    try:
+        ctx.outputs["schema"] = schema_of(kind)
+    except SchemaError as exc:
+        raise OperationError(str(exc)) from exc
+    return {"kind": kind}
+
+
+OPERATIONS: dict[str, Operation] = {
+    op.name: op
+    for op in (
+        Operation("weaver.registry.load", load, "Load the registry's files, manifest and dependencies."),
+        Operation("weaver.registry.resolve", resolve, "Resolve refs, extends, includes and imports."),
+        Operation("weaver.policies.evaluate", evaluate_policies, "Evaluate the Rego policies."),
+        Operation("weaver.registry.check", report, "Collect the diagnostics into the check report."),
+        Operation("weaver.registry.serialize", serialize, "Serialize the resolved registry."),
+        Operation("weaver.registry.stats", stats, "Compute the registry statistics."),
+        Operation("weaver.registry.search", search, "Search the registry."),
+        Operation("weaver.schema.generate", json_schema, "Produce a JSON Schema."),
+    )
+}
+"""Every operation a service task may name; user BPMN is refused if it names anything else."""
+
+
+def operations() -> Mapping[str, Operation]:
+    """The registered engine operations, by name."""
+    return OPERATIONS
