@@ -14,6 +14,8 @@ from typing import Annotated
 import typer
 
 from weavergen import __version__
+from weavergen.cli.fix import fix as fix_command
+from weavergen.cli.lsp import lsp as lsp_command
 from weavergen.cli.registry import registry_app
 
 # Weaver's `--flag[=bool]` booleans, mapped to the negative form Typer understands for `=false`.
@@ -46,6 +48,8 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(registry_app, name="registry")
+app.command(name="lsp")(lsp_command)
+app.command(name="fix")(fix_command)
 
 
 def _print_version(value: bool) -> None:

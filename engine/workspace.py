@@ -1,0 +1,325 @@
+"""A registry kept in memory for an editor: every file loaded once, open documents overlaid on disk.
+
+An edit re-parses and re-validates only the changed file; the other files' documents and validation
+are reused, dependencies stay resolved, and only the registry's own resolution re-runs. Diagnostics are
+grouped by file so a caller can publish exactly the files whose diagnostics changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from weavergen.check import CheckOptions, _dependency_errors, _unique, run_policies
+from weavergen.diagnostics import Diagnostic, apply_future, internal_error
+from weavergen.fixes import hints
+from weavergen.registry import MANIFEST_NAMES, LoadedRegistry, SpecFile, load_file, load_registry
+from weavergen.resolve import Resolution, _Resolver, resolve
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(slots=True)
+class WorkspaceOptions:
+    """The settings that change what a workspace reports (the editor's `weavergen.*` settings)."""
+
+    policies: list[str] = field(default_factory=list)
+    skip_policies: bool = False
+    future: bool = False
+    v2: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A consistent view of a workspace at one generation, safe to read from another thread."""
+
+    generation: int
+    registry: LoadedRegistry
+    resolution: Resolution
+
+    def file(self, path: str) -> SpecFile | None:
+        """The loaded file at an absolute path, if it belongs to the registry."""
+        for spec in self.registry.files:
+            if spec.provenance == path:
+                return spec
+        mf = self.registry.manifest_file
+        return mf if mf is not None and mf.provenance == path else None
+
+
+def find_registry_roots(folder: Path, limit: int = 64) -> list[Path]:
+    """Folders below `folder` holding a registry manifest, outermost first; nested ones are skipped."""
+    roots: list[Path] = []
+    for name in MANIFEST_NAMES:
+        for manifest in sorted(folder.rglob(name)):
+            if any(part.startswith(".") for part in manifest.relative_to(folder).parts):
+                continue
+            roots.append(manifest.parent.resolve())
+            if len(roots) >= limit:
+                break
+    roots.sort(key=lambda p: len(p.parts))
+    out: list[Path] = []
+    for r in roots:
+        if not any(r == o or r.is_relative_to(o) for o in out):
+            out.append(r)
+    return out
+
+
+class RegistryWorkspace:
+    """One registry root: its loaded files, overlays of open documents, resolution and diagnostics."""
+
+    def __init__(self, root: Path, options: WorkspaceOptions | None = None) -> None:
+        self.root = root.resolve()
+        self.options = options or WorkspaceOptions()
+        self.overlays: dict[str, str] = {}
+        self.policy_diagnostics: list[Diagnostic] = []
+        self.generation = 0
+        self.revision = 0
+        self._policy_generation = -1
+        self._lock = threading.Lock()
+        self._by_file: dict[str, list[Diagnostic]] = {}
+        self._disk = _disk_state(self.root)
+        self.registry, self._deps = self._load()
+        self.resolution = self._resolve()
+        self._recompute()
+
+    # -- membership ---------------------------------------------------------------------------
+
+    def contains(self, path: str) -> bool:
+        """Whether a path is a YAML file of this registry (its files, or its manifest)."""
+        p = Path(path)
+        return p.suffix in YAML_SUFFIXES and p.is_relative_to(self.root) and not _hidden(p, self.root)
+
+    def is_manifest(self, path: str) -> bool:
+        """Whether a path is this registry's manifest, whose change reloads the whole registry."""
+        p = Path(path)
+        return p.parent == self.root and p.name in MANIFEST_NAMES
+
+    def files(self) -> list[str]:
+        """Every file that can carry diagnostics: the registry's files and its manifest."""
+        out = [f.provenance for f in self.registry.files]
+        if self.registry.manifest_file is not None:
+            out.append(self.registry.manifest_file.provenance)
+        return out
+
+    def text_of(self, path: str) -> str | None:
+        """The current text of a file of the registry (the open document's, else the loaded one)."""
+        if path in self.overlays:
+            return self.overlays[path]
+        spec = self.snapshot().file(path)
+        return spec.text if spec is not None else None
+
+    def snapshot(self) -> Snapshot:
+        """The current generation, registry and resolution, read together."""
+        with self._lock:
+            return Snapshot(self.generation, self.registry, self.resolution)
+
+    # -- changes ------------------------------------------------------------------------------
+
+    def update(self, path: str, text: str | None) -> set[str]:
+        """Set a file's text (None: re-read it from disk, or drop it when gone); return files to republish.
+
+        Only this file is re-parsed; the manifest reloads everything, since it names the dependencies.
+        """
+        if text is not None:
+            self.overlays[path] = text
+        else:
+            self.overlays.pop(path, None)
+        if self.is_manifest(path):
+            return self.reload()
+        registry = replace(
+            self.registry, files=_replaced(self.registry.files, path, self._load_one(path, text))
+        )
+        resolution = self._resolve(registry)
+        with self._lock:
+            self.registry, self.resolution = registry, resolution
+            self.generation += 1
+        return self._recompute() | {path}
+
+    def open(self, path: str, text: str) -> set[str]:
+        """An editor opened a file: its text overlays the disk; re-check only if the texts differ."""
+        if self.text_of(path) == text and self.snapshot().file(path) is not None:
+            self.overlays[path] = text
+            return {path}
+        return self.update(path, text)
+
+    def disk_changes(self) -> list[str]:
+        """Files created, changed or deleted on disk since the last call: the fallback for file watching."""
+        now = _disk_state(self.root)
+        before, self._disk = self._disk, now
+        return sorted(p for p in set(now) | set(before) if now.get(p) != before.get(p) and self.contains(p))
+
+    def close(self, path: str) -> set[str]:
+        """An open document was closed: the disk text applies again."""
+        if path not in self.overlays:
+            return set()
+        return self.update(path, None)
+
+    def reload(self) -> set[str]:
+        """Reload the whole registry from disk, keeping open documents' text."""
+        registry, deps = self._load()
+        with self._lock:
+            self.registry, self._deps = registry, deps
+        resolution = self._resolve(registry)
+        with self._lock:
+            self.resolution = resolution
+            self.generation += 1
+        return self._recompute()
+
+    def set_policy_diagnostics(self, generation: int, diagnostics: list[Diagnostic]) -> set[str]:
+        """Store policy findings computed at `generation`, unless newer ones are already stored."""
+        if generation < self._policy_generation:
+            return set()
+        self._policy_generation = generation
+        self.policy_diagnostics = diagnostics
+        return self._recompute()
+
+    def compute_policies(self, snapshot: Snapshot) -> list[Diagnostic]:
+        """Run the Rego policies over a snapshot (slow: call it off the event loop); never raises."""
+        if self.options.skip_policies:
+            return []
+        options = CheckOptions(
+            registry=str(self.root), policies=list(self.options.policies), v2=self.options.v2
+        )
+        try:
+            return run_policies(options, snapshot.registry, snapshot.resolution)
+        except Exception as exc:  # a policy run must not take the editor down
+            return [internal_error(f"policy evaluation failed: {exc}", str(self.root))]
+
+    def has_policies(self) -> bool:
+        """Whether a policy run can find anything: the registry has `.rego` files or policies are set."""
+        return not self.options.skip_policies and bool(self.registry.policy_files or self.options.policies)
+
+    # -- diagnostics --------------------------------------------------------------------------
+
+    def diagnostics(self, path: str) -> list[Diagnostic]:
+        """The diagnostics of one file of the registry, sorted by position."""
+        return list(self._by_file.get(path, ()))
+
+    def all_diagnostics(self) -> dict[str, list[Diagnostic]]:
+        """Diagnostics of every file, including files with none."""
+        return {f: self.diagnostics(f) for f in self.files()}
+
+    def _recompute(self) -> set[str]:
+        """Regroup every diagnostic by file; return the files whose diagnostics changed."""
+        snap = self.snapshot()
+        reg = snap.registry
+        found = reg.all_diagnostics()
+        found.extend(_dependency_errors(reg))
+        found.extend(snap.resolution.diagnostics)
+        found.extend(self.policy_diagnostics)
+        found = apply_future(found, self.options.future)
+        for spec in reg.files:
+            found.extend(hints(spec))
+        manifest = reg.manifest_file.provenance if reg.manifest_file else None
+        by_file: dict[str, list[Diagnostic]] = defaultdict(list)
+        for d in _unique(found):
+            target = d.file or manifest
+            if target is not None:
+                by_file[target].append(d)
+        for diags in by_file.values():
+            diags.sort(key=Diagnostic.sort_key)
+        changed = {
+            f
+            for f in set(by_file) | set(self._by_file)
+            if _keys(by_file.get(f)) != _keys(self._by_file.get(f))
+        }
+        self._by_file = dict(by_file)
+        self.revision += 1
+        return changed
+
+    # -- loading ------------------------------------------------------------------------------
+
+    def _load(self) -> tuple[LoadedRegistry, list[Resolution]]:
+        importlib.import_module("weavergen.validate")  # paid here, not on the first keystroke
+        registry = load_registry(str(self.root))
+        for path, text in self.overlays.items():
+            if not self.is_manifest(path):
+                registry.files = _replaced(registry.files, path, self._load_one(path, text))
+        deps = [resolve(d) for d in registry.dependencies]
+        for dep in deps:
+            for groups in dep.all_groups.values():
+                for g in groups:
+                    g.dependency = True
+        return registry, deps
+
+    def _load_one(self, path: str, text: str | None) -> SpecFile | None:
+        """Parse and validate one file from `text` or from disk; None when it is gone or not ours."""
+        p = Path(path)
+        if not self.contains(path) or p.name in ("schema-next.yaml", *MANIFEST_NAMES):
+            return None
+        if text is None:
+            try:
+                return load_file(p, path)
+            except OSError:
+                return None
+        return load_file(p, path, text)
+
+    def _resolve(self, registry: LoadedRegistry | None = None) -> Resolution:
+        reg = registry if registry is not None else self.registry
+        if not reg.root.is_dir():
+            return resolve(reg)
+        return _Resolver(reg, self._deps, False).run()
+
+
+def _replaced(files: list[SpecFile], path: str, spec: SpecFile | None) -> list[SpecFile]:
+    """A new file list with the file at `path` replaced in place (appended when new, dropped when None)."""
+    out = [f for f in files if f.provenance != path]
+    if spec is not None:
+        index = next((i for i, f in enumerate(files) if f.provenance == path), len(out))
+        out.insert(index, spec)
+    return out
+
+
+def _disk_state(root: Path) -> dict[str, tuple[int, int]]:
+    """Modification time and size of every visible YAML file below root."""
+    out: dict[str, tuple[int, int]] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            if name.endswith(YAML_SUFFIXES) and not name.startswith("."):
+                path = os.path.join(dirpath, name)
+                with contextlib.suppress(OSError):
+                    st = os.stat(path)
+                    out[path] = (st.st_mtime_ns, st.st_size)
+    return out
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def _keys(diags: list[Diagnostic] | None) -> list[Any]:
+    if not diags:
+        return []
+    return [(d.code, d.message, d.range, d.severity, d.related, d.tags) for d in diags]
+
+
+def open_workspaces(
+    folders: list[Path], registry_path: str | None, options: WorkspaceOptions
+) -> list[RegistryWorkspace]:
+    """The registries of an editor's workspace: the configured path, else every manifest's folder."""
+    roots: list[Path] = []
+    if registry_path:
+        for folder in folders or [Path.cwd()]:
+            candidate = Path(registry_path)
+            candidate = candidate if candidate.is_absolute() else folder / candidate
+            if candidate.is_dir():
+                roots.append(candidate.resolve())
+                break
+    else:
+        for folder in folders:
+            with contextlib.suppress(OSError):
+                roots.extend(find_registry_roots(folder))
+    seen: set[Path] = set()
+    out = []
+    for r in roots:
+        if r not in seen:
+            seen.add(r)
+            out.append(RegistryWorkspace(r, options))
+    return out

@@ -1,0 +1,379 @@
+"""The weavergen language server: pygls handlers that snapshot a document, call the engine, convert.
+
+State lives in `WeavergenServer`: the registry workspaces (engine objects), the settings, and one
+debounce task per URI. Engine work runs on one worker thread, so edits apply in order and the event
+loop keeps answering; policies run on another, and their findings are published when ready.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from lsprotocol import types as t
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+
+from weavergen import __version__
+from weavergen.server import convert
+from weavergen.server.convert import Lines, path_of, uri_of
+from weavergen.server.settings import SECTION, Settings
+from weavergen.server.workflow import run_check_workflow, run_generate_on_save
+from weavergen.workspace import RegistryWorkspace, open_workspaces
+
+log = logging.getLogger("weavergen.server")
+T = TypeVar("T")
+POLL_SECONDS = 2.0
+
+
+class WeavergenServer(LanguageServer):
+    """A language server over one or more registry workspaces."""
+
+    def __init__(self) -> None:
+        super().__init__("weavergen", __version__, protocol_cls=LanguageServerProtocol)
+        self.settings = Settings()
+        self.workspaces: list[RegistryWorkspace] = []
+        self.pending: dict[str, asyncio.Task[None]] = {}
+        self.ready = asyncio.Event()
+        self.engine = ThreadPoolExecutor(1, thread_name_prefix="weavergen-engine")
+        self.policy_pool = ThreadPoolExecutor(1, thread_name_prefix="weavergen-policies")
+        self.pull = False
+        self.published: set[str] = set()
+        self.poller: asyncio.Task[None] | None = None
+        self.background: set[asyncio.Task[Any]] = set()
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """Log handler failures instead of showing a toast; the server carries on."""
+        log.error("handler failed: %r", error, exc_info=error)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T | None:
+        """Run engine work on the engine thread; an exception is logged and None returned."""
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self.engine, fn, *args)
+        except Exception:
+            log.exception("engine call %s failed", getattr(fn, "__name__", fn))
+            return None
+
+    def spawn(self, coro: Any) -> None:
+        """Start a background task, kept referenced until it finishes."""
+        task = asyncio.ensure_future(coro)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+    # -- workspaces -----------------------------------------------------------------------------
+
+    def folders(self) -> list[Path]:
+        """The client's workspace folders (or root) as local paths."""
+        out = []
+        for folder in self.workspace.folders.values():
+            p = path_of(folder.uri)
+            if p:
+                out.append(Path(p))
+        if not out and self.workspace.root_uri:
+            p = path_of(self.workspace.root_uri)
+            if p:
+                out.append(Path(p))
+        return out
+
+    def owner(self, path: str | None) -> RegistryWorkspace | None:
+        """The innermost registry workspace a file belongs to, if any."""
+        found = [ws for ws in self.workspaces if path is not None and ws.contains(path)]
+        return max(found, key=lambda ws: len(ws.root.parts)) if found else None
+
+    async def load_workspaces(self) -> None:
+        """(Re)build the registry workspaces from the settings and folders, then publish everything."""
+        folders, settings = self.folders(), self.settings
+        self.workspaces = (
+            await self.run(open_workspaces, folders, settings.registry_path, settings.workspace_options())
+            or []
+        )
+        for ws in self.workspaces:
+            for uri, doc in list(self.workspace.text_documents.items()):
+                path = path_of(uri)
+                if path and ws.contains(path):
+                    await self.run(ws.open, path, doc.source)
+        gc.collect()
+        gc.freeze()  # the loaded registry is long-lived: keep it out of every later full collection
+        self.ready.set()
+        await self.publish_all()
+        for ws in self.workspaces:
+            self.spawn(self.check_policies(ws))
+
+    async def publish_all(self) -> None:
+        """Publish every file of every registry; clear files no registry covers any more."""
+        current: set[str] = set()
+        for ws in self.workspaces:
+            files = set(ws.files())
+            current |= files
+            self.publish(ws, files)
+        for stale in self.published - current:
+            self.text_document_publish_diagnostics(
+                t.PublishDiagnosticsParams(uri=uri_of(stale), diagnostics=[])
+            )
+        self.published = current
+
+    def publish(
+        self, ws: RegistryWorkspace, files: set[str], checked: dict[str, int | None] | None = None
+    ) -> None:
+        """Push the diagnostics of these files; a file checked at an older version than the open one waits."""
+        if self.pull:
+            self.refresh_pull()
+            return
+        for path in sorted(files):
+            uri = uri_of(path)
+            doc = self.workspace.text_documents.get(uri)
+            version = doc.version if doc is not None else None
+            if checked is not None and path in checked and checked[path] != version:
+                continue
+            text = ws.text_of(path)
+            if text is None:
+                self.text_document_publish_diagnostics(t.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+                continue
+            diags = self.lsp_diagnostics(ws, path, text)
+            self.text_document_publish_diagnostics(
+                t.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=diags)
+            )
+            self.published.add(path)
+
+    def lsp_diagnostics(self, ws: RegistryWorkspace, path: str, text: str) -> list[t.Diagnostic]:
+        """The LSP diagnostics of one file, in the negotiated position encoding."""
+        codec = self.workspace.position_codec
+        lines = Lines(text, codec)
+        cache: dict[str, Lines] = {path: lines}
+        out = []
+        for d in ws.diagnostics(path):
+            for r in d.related:
+                if r.file not in cache:
+                    other = ws.text_of(r.file)
+                    cache[r.file] = Lines(other, codec) if other is not None else lines
+            out.append(convert.diagnostic(d, lines, cache))
+        return out
+
+    def refresh_pull(self) -> None:
+        """Ask a pull-diagnostics client to pull again after a change elsewhere in the registry."""
+        ws_caps = self.client_capabilities.workspace
+        if ws_caps and ws_caps.diagnostics and ws_caps.diagnostics.refresh_support:
+            self.workspace_diagnostic_refresh(None)
+
+    # -- checks ---------------------------------------------------------------------------------
+
+    async def recheck(self, uri: str, delay: float) -> None:
+        """Debounced per-URI re-check of one edited document, then publish what changed."""
+        await asyncio.sleep(delay)
+        path = path_of(uri)
+        ws = self.owner(path)
+        doc = self.workspace.text_documents.get(uri)
+        if ws is None or doc is None or path is None:
+            return
+        text, version = doc.source, doc.version
+        changed = await self.run(ws.update, path, text) or {path}
+        self.publish(ws, changed | {path}, checked={path: version})
+
+    async def check_policies(self, ws: RegistryWorkspace) -> None:
+        """Run the registry's policies off the event loop and publish their findings when ready."""
+        if not ws.has_policies():
+            return
+        snap = ws.snapshot()
+        loop = asyncio.get_running_loop()
+        try:
+            found = await loop.run_in_executor(self.policy_pool, ws.compute_policies, snap)
+        except Exception:
+            log.exception("policy run failed")
+            return
+        changed = await self.run(ws.set_policy_diagnostics, snap.generation, found) or set()
+        self.publish(ws, changed)
+
+    async def saved(self, ws: RegistryWorkspace, path: str) -> None:
+        """didSave: the check workflow (policies included), then generation for configured targets."""
+        snap = ws.snapshot()
+        loop = asyncio.get_running_loop()
+        try:
+            found = await loop.run_in_executor(self.policy_pool, run_check_workflow, ws, snap)
+        except Exception:
+            log.exception("check workflow failed")
+            return
+        changed = await self.run(ws.set_policy_diagnostics, snap.generation, found) or set()
+        self.publish(ws, changed)
+        if self.settings.generate_on_save:
+            await loop.run_in_executor(
+                self.policy_pool, run_generate_on_save, ws, self.settings.generate_on_save
+            )
+
+    async def poll_disk(self) -> None:
+        """Fallback for clients that cannot watch files: notice disk changes every few seconds."""
+        while True:
+            await asyncio.sleep(POLL_SECONDS)
+            for ws in list(self.workspaces):
+                for path in await self.run(ws.disk_changes) or []:
+                    await self.disk_changed(ws, path)
+
+    async def disk_changed(self, ws: RegistryWorkspace, path: str) -> None:
+        """A file changed on disk: reload it unless an open document overrides it."""
+        if uri_of(path) in self.workspace.text_documents:
+            return
+        changed = await self.run(ws.update, path, None) or set()
+        self.publish(ws, changed)
+
+
+server = WeavergenServer()
+
+
+@server.feature(t.INITIALIZE)
+def initialize(ls: WeavergenServer, params: t.InitializeParams) -> None:
+    """Read initializationOptions; choose pull diagnostics when the client supports them."""
+    ls.settings = Settings.from_any(params.initialization_options)
+    td = params.capabilities.text_document
+    if td is not None and td.diagnostic is not None:
+        ls.pull = True
+        from weavergen.server import pull
+
+        pull.register(ls)
+
+
+@server.feature(t.INITIALIZED)
+async def initialized(ls: WeavergenServer, params: t.InitializedParams) -> None:
+    """Fetch settings, load the registries, publish, and start watching files."""
+    caps = ls.client_capabilities.workspace
+    if caps is not None and caps.configuration:
+        try:
+            got = await ls.workspace_configuration_async(
+                t.ConfigurationParams(items=[t.ConfigurationItem(section=SECTION)])
+            )
+            if got and isinstance(got[0], dict):
+                ls.settings = Settings.from_any(got[0])
+        except Exception:
+            log.exception("workspace/configuration failed; keeping the initial settings")
+    await ls.load_workspaces()
+    watch = caps.did_change_watched_files if caps is not None else None
+    if watch is not None and watch.dynamic_registration:
+        await ls.client_register_capability_async(
+            t.RegistrationParams(
+                registrations=[
+                    t.Registration(
+                        id=str(uuid.uuid4()),
+                        method=t.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                        register_options=t.DidChangeWatchedFilesRegistrationOptions(
+                            watchers=[t.FileSystemWatcher(glob_pattern="**/*.{yaml,yml}")]
+                        ),
+                    )
+                ]
+            )
+        )
+    else:
+        ls.poller = asyncio.ensure_future(ls.poll_disk())
+
+
+@server.feature(t.TEXT_DOCUMENT_DID_OPEN)
+async def did_open(ls: WeavergenServer, params: t.DidOpenTextDocumentParams) -> None:
+    """Overlay the opened text on disk and publish its diagnostics with the document's version."""
+    await ls.ready.wait()
+    uri, path = params.text_document.uri, path_of(params.text_document.uri)
+    ws = ls.owner(path)
+    if ws is None or path is None:
+        return
+    version = params.text_document.version
+    changed = await ls.run(ws.open, path, params.text_document.text) or {path}
+    ls.publish(ws, changed | {path}, checked={path: version} if uri in ls.workspace.text_documents else None)
+
+
+@server.feature(t.TEXT_DOCUMENT_DID_CHANGE)
+async def did_change(ls: WeavergenServer, params: t.DidChangeTextDocumentParams) -> None:
+    """Re-check the edited document after a short per-URI pause."""
+    uri = params.text_document.uri
+    old = ls.pending.pop(uri, None)
+    if old is not None:
+        old.cancel()
+    if not ls.ready.is_set():
+        await ls.ready.wait()
+    ls.pending[uri] = asyncio.ensure_future(ls.recheck(uri, ls.settings.debounce_ms / 1000))
+
+
+@server.feature(t.TEXT_DOCUMENT_DID_SAVE, t.SaveOptions(include_text=False))
+async def did_save(ls: WeavergenServer, params: t.DidSaveTextDocumentParams) -> None:
+    """Run the check workflow (and generate-on-save) for the saved file's registry."""
+    ws = ls.owner(path_of(params.text_document.uri))
+    if ws is not None:
+        ls.spawn(ls.saved(ws, path_of(params.text_document.uri) or ""))
+
+
+@server.feature(t.TEXT_DOCUMENT_DID_CLOSE)
+async def did_close(ls: WeavergenServer, params: t.DidCloseTextDocumentParams) -> None:
+    """Drop the overlay: the file's disk text (and diagnostics) apply again."""
+    uri, path = params.text_document.uri, path_of(params.text_document.uri)
+    task = ls.pending.pop(uri, None)
+    if task is not None:
+        task.cancel()
+    ws = ls.owner(path)
+    if ws is not None and path is not None:
+        ls.publish(ws, (await ls.run(ws.close, path) or set()))
+
+
+@server.feature(t.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+async def did_change_watched_files(ls: WeavergenServer, params: t.DidChangeWatchedFilesParams) -> None:
+    """Keep the model in sync with files changed outside the editor; a new manifest adds a registry."""
+    reload = False
+    for change in params.changes:
+        path = path_of(change.uri)
+        if path is None:
+            continue
+        ws = ls.owner(path)
+        if Path(path).name in ("manifest.yaml", "registry_manifest.yaml") and (
+            ws is None or not ws.is_manifest(path)
+        ):
+            reload = True
+        elif ws is not None:
+            await ls.disk_changed(ws, path)
+    if reload:
+        await ls.load_workspaces()
+
+
+@server.feature(t.WORKSPACE_DID_CHANGE_CONFIGURATION)
+async def did_change_configuration(ls: WeavergenServer, params: t.DidChangeConfigurationParams) -> None:
+    """New settings: rebuild the workspaces and republish."""
+    if params.settings is not None and isinstance(params.settings, dict) and params.settings:
+        new = Settings.from_any(params.settings)
+        if new != ls.settings:
+            ls.settings = new
+            await ls.load_workspaces()
+
+
+@server.feature(t.SHUTDOWN)
+def shutdown(ls: WeavergenServer, params: None) -> None:
+    """Stop background work before pygls answers the shutdown request."""
+    if ls.poller is not None:
+        ls.poller.cancel()
+    for task in list(ls.pending.values()):
+        task.cancel()
+    ls.engine.shutdown(wait=False, cancel_futures=True)
+    ls.policy_pool.shutdown(wait=False, cancel_futures=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Start the server on stdio (default) or TCP, logging to stderr only."""
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="weavergen-lsp")
+    ap.add_argument("--stdio", action="store_true")
+    ap.add_argument("--tcp", action="store_true")
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=2087)
+    args = ap.parse_args(argv)
+    serve(tcp=args.tcp, host=args.host, port=args.port)
+
+
+def serve(tcp: bool = False, host: str = "127.0.0.1", port: int = 2087) -> None:
+    """Run the server until the client exits."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("pygls").setLevel(logging.WARNING)
+    from weavergen.server import features  # noqa: F401  (registers navigation and code actions)
+
+    if tcp:
+        server.start_tcp(host, port)
+    else:
+        server.start_io()

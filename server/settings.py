@@ -1,0 +1,65 @@
+"""The `weavergen.*` editor settings, read from any of the three channels clients use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from weavergen.workspace import WorkspaceOptions
+
+SECTION = "weavergen"
+DEFAULT_DEBOUNCE_MS = 30
+
+
+@dataclass(slots=True)
+class Settings:
+    """Every setting of the language server (documented in docs/settings.md)."""
+
+    registry_path: str | None = None
+    policies: list[str] = field(default_factory=list)
+    skip_policies: bool = False
+    future: bool = False
+    v2: bool = False
+    generate_on_save: list[str] = field(default_factory=list)
+    debounce_ms: int = DEFAULT_DEBOUNCE_MS
+
+    @classmethod
+    def from_any(cls, value: Any) -> Settings:
+        """Settings from `{weavergen: {...}}`, `{settings: {...}}` or a flat dict; bad values fall back."""
+        raw = _section(value)
+        s = cls()
+        if isinstance(raw.get("registryPath"), str) and raw["registryPath"].strip():
+            s.registry_path = raw["registryPath"].strip()
+        s.policies = _strings(raw.get("policies"))
+        s.generate_on_save = _strings(raw.get("generateOnSave"))
+        for key, attr in (("skipPolicies", "skip_policies"), ("future", "future"), ("v2", "v2")):
+            if isinstance(raw.get(key), bool):
+                setattr(s, attr, raw[key])
+        debounce = raw.get("debounceMs")
+        if isinstance(debounce, int | float) and not isinstance(debounce, bool) and 0 <= debounce <= 10_000:
+            s.debounce_ms = int(debounce)
+        return s
+
+    def workspace_options(self) -> WorkspaceOptions:
+        """What the engine needs of these settings."""
+        return WorkspaceOptions(
+            policies=list(self.policies), skip_policies=self.skip_policies, future=self.future, v2=self.v2
+        )
+
+
+def _section(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        return {}
+    for key in (SECTION, "settings"):
+        inner = value.get(key)
+        if isinstance(inner, dict):
+            return _section(inner) if key == "settings" else inner
+    return value
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value] if value.strip() else []
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str) and v.strip()]
+    return []
