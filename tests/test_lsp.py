@@ -19,6 +19,7 @@ import pytest
 import pytest_lsp
 from lsprotocol import types as t
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from test_fix import CASES  # the one list of fixable problems, shared with the CLI tests
 
 from weavergen.check import CheckOptions, check_registry
 from weavergen.fixes import EXPERIMENTAL
@@ -360,3 +361,41 @@ async def test_pull_diagnostics_for_clients_that_support_them(client: LanguageCl
     }
     await asyncio.sleep(0.3)
     assert uri(root / "spans.yaml") not in client.diagnostics  # pull clients get no pushed duplicates
+
+
+# --- quick fixes -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+async def test_each_quick_fix_applies_and_rechecks_clean(
+    client: LanguageClient, tmp_path: Path, case: str
+) -> None:
+    code, text = CASES[case]
+    root = write_registry(tmp_path / "reg", {"f.yaml": text})
+    await start(client, tmp_path)
+    f = root / "f.yaml"
+    open_doc(client, f)
+    diags = await wait_for(client, uri(f), lambda ds: any(d.code == code for d in ds))
+    target = next(d for d in diags if d.code == code)
+    actions = await client.text_document_code_action_async(
+        t.CodeActionParams(
+            text_document=t.TextDocumentIdentifier(uri=uri(f)),
+            range=target.range,
+            context=t.CodeActionContext(diagnostics=[target], only=[t.CodeActionKind.QuickFix]),
+        )
+    )
+    mine = [
+        a
+        for a in actions or []
+        if isinstance(a, t.CodeAction) and any(d.code == code for d in a.diagnostics or [])
+    ]
+    assert mine, f"no quick fix offered for {code}: {actions}"
+    edit = mine[0].edit
+    assert edit is not None and edit.document_changes
+    (change,) = edit.document_changes
+    assert isinstance(change, t.TextDocumentEdit) and change.text_document.version == 1
+    fixed = apply_text_edits(text, change.edits)
+    assert fixed != text
+    change_doc(client, f, fixed, 2)
+    await wait_for(client, uri(f), lambda ds: not any(d.code == code for d in ds))
+    assert not any(d.severity == t.DiagnosticSeverity.Error for d in client.diagnostics[uri(f)])
