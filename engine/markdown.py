@@ -1,0 +1,278 @@
+"""`registry update-markdown`: refresh `<!-- semconv GROUP_ID(args) -->…<!-- endsemconv -->` snippets.
+
+Each snippet is the target's `snippet.md.j2` rendered with the resolved group; the text between the markers
+is replaced, everything else is copied line by line (LF line endings, final newline), as weaver does.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from weavergen.diagnostics import Diagnostic, Range, has_error, internal_error
+
+SNIPPET_TEMPLATE = "snippet.md.j2"
+_WS = r"[ \t\r\n]*"
+_ARG = r"(?:full|metric_table|omit_requirement_level|tag=[A-Za-z_][A-Za-z0-9_-]*)"
+HEADER = re.compile(
+    rf"^<!--{_WS}semconv{_WS}(?P<id>[A-Za-z][A-Za-z0-9._-]*)(?:\((?P<args>{_ARG}(?:,{_ARG})*)?\))?{_WS}-->{_WS}$"
+)
+TRAILER = re.compile(rf"^<!--{_WS}endsemconv{_WS}-->{_WS}$")
+WEAVER_HEADER = re.compile(rf"^<!--{_WS}weaver\b")
+
+
+@dataclass(slots=True)
+class UpdateMarkdownOptions:
+    """What `weavergen registry update-markdown` was asked to do (weaver's flags)."""
+
+    registry: str
+    markdown_dir: str
+    templates: str = "templates"
+    target: str = "markdown"
+    params: list[str] = field(default_factory=list)
+    params_file: str | None = None
+    dry_run: bool = False
+    attribute_registry_base_url: str | None = None
+    v2: bool = False
+    future: bool = False
+    follow_symlinks: bool = False
+    include_unreferenced: bool = False
+
+
+@dataclass(slots=True)
+class UpdateMarkdownReport:
+    """Diagnostics, the files that changed (or would change, in a dry run) and their diffs."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    diffs: dict[str, str] = field(default_factory=dict)
+    snippets: int = 0
+    files: int = 0
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def source(self, file: str) -> str | None:
+        """The text of a registry file by its provenance path (for diagnostic renderers)."""
+        return self.sources.get(file)
+
+
+@dataclass(frozen=True, slots=True)
+class Snippet:
+    """A parsed `<!-- semconv ID(args) -->` header."""
+
+    group_id: str
+    args: tuple[str, ...]
+
+    @property
+    def tag_filter(self) -> list[str]:
+        """Only the first `tag=` value is used, as in weaver."""
+        tags = [a[4:] for a in self.args if a.startswith("tag=")]
+        return tags[:1]
+
+    @property
+    def snippet_type(self) -> str:
+        """`metric_table` when asked for, else `attribute_table`."""
+        return "metric_table" if "metric_table" in self.args else "attribute_table"
+
+
+def parse_header(line: str) -> Snippet | None:
+    """The snippet a line opens, or None when the line is not a semconv header."""
+    m = HEADER.match(line)
+    if m is None:
+        return None
+    args = tuple(m.group("args").split(",")) if m.group("args") else ()
+    return Snippet(m.group("id"), args)
+
+
+def is_trailer(line: str) -> bool:
+    """Whether a line closes a snippet (`<!-- endsemconv -->`)."""
+    return TRAILER.match(line) is not None
+
+
+def _lines(text: str) -> list[str]:
+    """Rust `str::lines()`: split on `\\n`, no trailing empty line, a trailing `\\r` removed."""
+    parts = text.split("\n")
+    if parts and parts[-1] == "":
+        parts.pop()
+    return [p[:-1] if p.endswith("\r") else p for p in parts]
+
+
+class SnippetRenderer:
+    """Renders snippets of one template folder with one MiniJinja environment."""
+
+    def __init__(
+        self, target_dir: Path, groups: dict[str, Any], params: dict[str, Any], base_url: str | None
+    ):
+        from weavergen.forge.config import load_config
+        from weavergen.forge.render import environment
+
+        config_file = target_dir / "weaver.yaml"
+        self.config, self.diagnostics = load_config([config_file] if config_file.is_file() else [])
+        self.params = {**self.config.params, **params}
+        self.env = environment(target_dir, self.config)
+        self.groups = groups
+        self.base_url = base_url
+
+    def render(self, snippet: Snippet, file: str, line: int) -> str | Diagnostic:
+        """The snippet's text (without the final newline), or a diagnostic placed on its header line."""
+        from weavergen.forge.render import TemplateProblem, render_source
+
+        group = self.groups.get(snippet.group_id)
+        rng = Range.of(line, 0, line, 0)
+        if group is None:
+            return Diagnostic(
+                code="GroupNotFound",
+                message=f"Could not find: {snippet.group_id}",
+                file=file,
+                range=rng,
+                help="Use the id of a registry group (attribute group, span, metric, event or entity).",
+            )
+        values: dict[str, Any] = {
+            "group": group,
+            "snippet_type": snippet.snippet_type,
+            "tag_filter": snippet.tag_filter,
+            "params": self.params,
+        }
+        if self.base_url is not None:
+            values["attribute_registry_base_url"] = self.base_url
+        try:
+            return render_source(self.env, SNIPPET_TEMPLATE, None, values, None, (file, rng))
+        except TemplateProblem as exc:
+            return exc.diagnostic
+
+
+def update_contents(text: str, file: str, renderer: SnippetRenderer) -> tuple[str, int, list[Diagnostic]]:
+    """The updated text of one markdown file, the number of snippets, and the problems found."""
+    out: list[str] = []
+    diagnostics: list[Diagnostic] = []
+    snippets = 0
+    inside = False
+    for number, line in enumerate(_lines(text.replace("\r\n", "\n"))):
+        if inside:
+            if is_trailer(line):
+                out.append(line + "\n")
+                inside = False
+            continue
+        out.append(line + "\n")
+        if WEAVER_HEADER.match(line):
+            diagnostics.append(
+                Diagnostic(
+                    code="InvalidMarkdownSnippet",
+                    message="Weaver snippets are not supported in V1",
+                    file=file,
+                    range=Range.of(number, 0, number, len(line)),
+                )
+            )
+            continue
+        snippet = parse_header(line)
+        if snippet is None:
+            continue
+        snippets += 1
+        inside = True
+        rendered = renderer.render(snippet, file, number)
+        if isinstance(rendered, Diagnostic):
+            diagnostics.append(rendered)
+            out.append("")
+        else:
+            out.append(rendered + "\n")
+    return "".join(out), snippets, diagnostics
+
+
+def update_markdown(options: UpdateMarkdownOptions) -> UpdateMarkdownReport:
+    """Refresh every `*.md` under the markdown folder (or, in a dry run, list those that would change)."""
+    report = UpdateMarkdownReport()
+    try:
+        _update(options, report)
+    except Exception as exc:  # an internal failure is reported, never raised
+        report.diagnostics.append(internal_error(f"{type(exc).__name__}: {exc}"))
+    return report
+
+
+def _update(options: UpdateMarkdownOptions, report: UpdateMarkdownReport) -> None:
+    from weavergen.check import CheckOptions, check_registry
+    from weavergen.forge.config import templates_root
+    from weavergen.forge.generate import parse_params, template_schema
+    from weavergen.output import OutputError, write_atomic
+
+    target_dir = templates_root(Path(options.templates), options.target)
+    if not (target_dir / SNIPPET_TEMPLATE).is_file():
+        report.diagnostics.append(
+            Diagnostic(
+                code="TargetNotSupported",
+                message=f"Target `{options.target}` not found in `{options.templates}`: "
+                f"no {SNIPPET_TEMPLATE} in {target_dir}",
+                file=options.templates,
+                help="update-markdown renders <templates>[/registry]/<target>/snippet.md.j2.",
+            )
+        )
+        return
+    if options.v2:
+        report.diagnostics.append(
+            Diagnostic(
+                code="UnsupportedOption",
+                message="update-markdown with --v2 (registry.* snippet ids and weaver snippets) is not "
+                "supported yet; run it without --v2.",
+            )
+        )
+        return
+    root = Path(options.markdown_dir)
+    if not root.is_dir():
+        report.diagnostics.append(
+            Diagnostic(code="InvalidMarkdownDir", message=f"`{root}` is not a folder", file=str(root))
+        )
+        return
+    params, diagnostics = parse_params(options.params, options.params_file)
+    report.diagnostics.extend(diagnostics)
+    check = check_registry(
+        CheckOptions(
+            registry=options.registry,
+            skip_policies=True,
+            future=options.future,
+            follow_symlinks=options.follow_symlinks,
+            include_unreferenced=options.include_unreferenced,
+        )
+    )
+    report.diagnostics.extend(check.diagnostics)
+    report.sources = check.sources
+    if check.resolution is None or has_error(report.diagnostics):
+        return
+    schema = template_schema(check.resolution, False)
+    groups = {g["id"]: g for g in schema.get("groups", [])}
+    renderer = SnippetRenderer(target_dir, groups, params, options.attribute_registry_base_url)
+    report.diagnostics.extend(renderer.diagnostics)
+    for path in sorted(p for p in root.rglob("*") if p.suffix == ".md" and p.is_file()):
+        report.files += 1
+        original = path.read_text(encoding="utf-8").replace("\r\n", "\n")
+        updated, count, problems = update_contents(original, str(path), renderer)
+        report.snippets += count
+        report.diagnostics.extend(problems)
+        if problems or updated == original:
+            continue
+        report.changed.append(str(path))
+        if options.dry_run:
+            report.diffs[str(path)] = "".join(
+                difflib.unified_diff(
+                    original.splitlines(keepends=True),
+                    updated.splitlines(keepends=True),
+                    fromfile=str(path),
+                    tofile=f"{path} (updated)",
+                )
+            )
+            continue
+        try:
+            write_atomic(path, updated)
+        except OutputError as exc:
+            report.diagnostics.append(
+                Diagnostic(code="WriteGeneratedCodeFailed", message=str(exc), file=str(path))
+            )
+    if options.dry_run and report.changed:
+        report.diagnostics.append(
+            Diagnostic(
+                code="MarkdownNotUpToDate",
+                message="The update-markdown command found differences in dry-run: "
+                + ", ".join(report.changed),
+                help="Run `weavergen registry update-markdown` without --dry-run to update these files.",
+            )
+        )
