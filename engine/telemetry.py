@@ -201,6 +201,7 @@ def store_run(record: Mapping[str, Any]) -> Path | None:
 
     path = folder / f"{time.time_ns():020d}-{record.get('run_id', 'run')}.json"
     try:
+        folder.mkdir(parents=True, exist_ok=True)
         write_atomic(path, json.dumps(record, ensure_ascii=False, default=str))
         for old in sorted(folder.glob("*.json"))[:-KEEP_RUNS]:
             with contextlib.suppress(OSError):

@@ -222,6 +222,16 @@ class WorkflowLibrary:
         )
 
 
+def service_operations(info: ProcessInfo) -> list[str]:
+    """The engine operations a process's service tasks call, in order of first appearance."""
+    seen: dict[str, None] = {}
+    for ts in info.spec.task_specs.values():
+        op = getattr(ts, "operation_name", None)
+        if op:
+            seen.setdefault(op, None)
+    return list(seen)
+
+
 @lru_cache(maxsize=1)
 def builtin_library() -> WorkflowLibrary:
     """The built-in processes, parsed once per interpreter."""
