@@ -81,6 +81,7 @@ class RegistryWorkspace:
         self.generation = 0
         self.revision = 0
         self._policy_generation = -1
+        self.last_good: dict[str, SpecFile] = {}
         self._lock = threading.Lock()
         self._by_file: dict[str, list[Diagnostic]] = {}
         self._disk = _disk_state(self.root)
@@ -113,6 +114,13 @@ class RegistryWorkspace:
             return self.overlays[path]
         spec = self.snapshot().file(path)
         return spec.text if spec is not None else None
+
+    def usable_file(self, path: str) -> SpecFile | None:
+        """The file as last parsed successfully: what completion reads while a line is half typed."""
+        spec = self.snapshot().file(path)
+        if spec is not None and spec.document.failed:
+            return self.last_good.get(path, spec)
+        return spec
 
     def snapshot(self) -> Snapshot:
         """The current generation, registry and resolution, read together."""

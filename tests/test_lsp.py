@@ -399,3 +399,323 @@ async def test_each_quick_fix_applies_and_rechecks_clean(
     change_doc(client, f, fixed, 2)
     await wait_for(client, uri(f), lambda ds: not any(d.code == code for d in ds))
     assert not any(d.severity == t.DiagnosticSeverity.Error for d in client.diagnostics[uri(f)])
+
+
+# --- navigation ------------------------------------------------------------------------------------
+
+NAV_ATTRS = """\
+groups:
+  - id: registry.demo
+    type: attribute_group
+    brief: Demo attributes.
+    attributes:
+      - id: demo.name
+        type: string
+        brief: The name.
+        examples: ["x"]
+        stability: development
+      - id: demo.count
+        type: int
+        brief: A count.
+        stability: stable
+      - id: demo.old_count
+        type: int
+        brief: The old count.
+        stability: development
+        deprecated:
+          reason: renamed
+          renamed_to: demo.count
+      - id: demo.color
+        type:
+          members:
+            - id: red
+              value: "red"
+              brief: Red.
+              stability: stable
+        brief: A color.
+        stability: stable
+  - id: common.demo
+    type: attribute_group
+    brief: Common.
+    attributes:
+      - ref: demo.name
+"""
+NAV_SPANS = """\
+groups:
+  - id: event.demo.done
+    type: event
+    name: demo.done
+    stability: development
+    brief: Done.
+  - id: span.demo.run
+    type: span
+    span_kind: internal
+    stability: development
+    brief: A run.
+    extends: common.demo
+    events:
+      - event.demo.done
+    attributes:
+      - ref: demo.count
+        requirement_level: required
+"""
+NAV_METRICS = """\
+file_format: definition/2
+attribute_groups:
+  - id: demo.shared
+    visibility: public
+    stability: development
+    brief: Shared.
+    attributes:
+      - ref: demo.color
+metrics:
+  - name: demo.runs
+    instrument: counter
+    unit: "{run}"
+    stability: development
+    brief: Runs.
+    requirement_level: recommended
+    attributes:
+      - ref_group: demo.shared
+      - ref: demo.count
+"""
+NAV_FILES = {"attrs.yaml": NAV_ATTRS, "spans.yaml": NAV_SPANS, "metrics.yaml": NAV_METRICS}
+
+
+async def nav_session(client: LanguageClient, tmp_path: Path) -> Path:
+    """A registry using refs, extends, events, renamed_to, enums and a v2 file; checked clean first."""
+    root = write_registry(tmp_path / "reg", NAV_FILES)
+    errors = [
+        d for d in check_registry(CheckOptions(str(root), skip_policies=True)).diagnostics if d.is_error
+    ]
+    assert errors == []
+    await start(client, tmp_path)
+    for name in NAV_FILES:
+        await wait_for(client, uri(root / name), lambda d: True)
+    return root
+
+
+def doc_pos(path: Path, needle: str, occurrence: int = 0, offset: int = 1) -> t.TextDocumentPositionParams:
+    """A cursor inside the `occurrence`-th `needle` of a file."""
+    p = position_of(path.read_text(), needle, occurrence)
+    return t.TextDocumentPositionParams(
+        t.TextDocumentIdentifier(uri(path)), t.Position(p.line, p.character + offset)
+    )
+
+
+def loc(path: Path, needle: str, occurrence: int = 0) -> tuple[str, int, int]:
+    """(uri, line, character) of a needle, to compare with returned locations."""
+    p = position_of(path.read_text(), needle, occurrence)
+    return (uri(path), p.line, p.character)
+
+
+def starts(locations: Any) -> set[tuple[str, int, int]]:
+    """Returned locations as comparable triples."""
+    return {(x.uri, x.range.start.line, x.range.start.character) for x in locations or []}
+
+
+async def test_hover_describes_attributes_and_groups(client: LanguageClient, tmp_path: Path) -> None:
+    root = await nav_session(client, tmp_path)
+    spans = root / "spans.yaml"
+    p = doc_pos(spans, "demo.count")
+    h = await client.text_document_hover_async(t.HoverParams(p.text_document, p.position))
+    assert h is not None and isinstance(h.contents, t.MarkupContent)
+    text = h.contents.value
+    for fact in (
+        "demo.count",
+        "A count.",
+        "`int`",
+        "`stable`",
+        "registry.demo",
+        str((root / "attrs.yaml").resolve()),
+    ):
+        assert fact in text
+    p = doc_pos(root / "attrs.yaml", "renamed_to: demo.count", offset=13)
+    old = await client.text_document_hover_async(t.HoverParams(p.text_document, p.position))
+    assert old is not None and "A count." in old.contents.value  # type: ignore[union-attr]
+    p = doc_pos(root / "metrics.yaml", "ref: demo.color", offset=6)
+    enum = await client.text_document_hover_async(t.HoverParams(p.text_document, p.position))
+    assert enum is not None and "`red`" in enum.contents.value and "enum" in enum.contents.value  # type: ignore[union-attr]
+    p = doc_pos(spans, "common.demo")
+    group = await client.text_document_hover_async(t.HoverParams(p.text_document, p.position))
+    assert group is not None and "Common." in group.contents.value  # type: ignore[union-attr]
+    p = doc_pos(spans, "brief: A run.", offset=2)
+    assert await client.text_document_hover_async(t.HoverParams(p.text_document, p.position)) is None
+
+
+@pytest.mark.parametrize(
+    ("file", "needle", "offset", "target_file", "target"),
+    [
+        ("spans.yaml", "ref: demo.count", 6, "attrs.yaml", "demo.count"),
+        ("spans.yaml", "extends: common.demo", 10, "attrs.yaml", "common.demo"),
+        ("spans.yaml", "- event.demo.done", 3, "spans.yaml", "event.demo.done"),
+        ("attrs.yaml", "renamed_to: demo.count", 13, "attrs.yaml", "demo.count"),
+        ("metrics.yaml", "ref_group: demo.shared", 12, "metrics.yaml", "demo.shared"),
+        ("metrics.yaml", "ref: demo.color", 6, "attrs.yaml", "demo.color"),
+    ],
+)
+async def test_go_to_definition(
+    client: LanguageClient, tmp_path: Path, file: str, needle: str, offset: int, target_file: str, target: str
+) -> None:
+    root = await nav_session(client, tmp_path)
+    p = doc_pos(root / file, needle, offset=offset)
+    got = await client.text_document_definition_async(t.DefinitionParams(p.text_document, p.position))
+    assert isinstance(got, list | tuple)
+    assert starts(got) == {loc(root / target_file, target)}
+
+
+async def test_find_references_across_files(client: LanguageClient, tmp_path: Path) -> None:
+    root = await nav_session(client, tmp_path)
+    attrs, spans, metrics = root / "attrs.yaml", root / "spans.yaml", root / "metrics.yaml"
+    p = doc_pos(attrs, "demo.count")
+    got = await client.text_document_references_async(
+        t.ReferenceParams(
+            text_document=p.text_document,
+            position=p.position,
+            context=t.ReferenceContext(include_declaration=True),
+        )
+    )
+    assert starts(got) == {
+        loc(attrs, "demo.count"),
+        loc(attrs, "demo.count", 1),  # renamed_to
+        loc(spans, "demo.count"),
+        loc(metrics, "demo.count"),
+    }
+    p = doc_pos(attrs, "common.demo")
+    got = await client.text_document_references_async(
+        t.ReferenceParams(
+            text_document=p.text_document,
+            position=p.position,
+            context=t.ReferenceContext(include_declaration=False),
+        )
+    )
+    assert starts(got) == {loc(spans, "common.demo")}
+
+
+async def test_rename_an_attribute_everywhere_then_recheck(client: LanguageClient, tmp_path: Path) -> None:
+    root = await nav_session(client, tmp_path)
+    texts = {name: open_doc(client, root / name) for name in NAV_FILES}
+    p = doc_pos(root / "spans.yaml", "demo.count")
+    prep = await client.text_document_prepare_rename_async(t.PrepareRenameParams(p.text_document, p.position))
+    assert isinstance(prep, t.PrepareRenamePlaceholder) and prep.placeholder == "demo.count"
+    edit = await client.text_document_rename_async(t.RenameParams(p.text_document, p.position, "demo.total"))
+    assert edit is not None and edit.changes is not None
+    expected = {name: text.count("demo.count") for name, text in texts.items()}
+    assert {u: len(e) for u, e in edit.changes.items()} == {
+        uri(root / n): c for n, c in expected.items() if c
+    }
+    for name, text in texts.items():
+        new = apply_text_edits(text, edit.changes.get(uri(root / name), []))
+        assert "demo.count" not in new and new.count("demo.total") == expected[name]
+        change_doc(client, root / name, new, 2)
+    for name in NAV_FILES:
+        await wait_for(client, uri(root / name), lambda ds: not any(d.severity == 1 for d in ds))
+    p = doc_pos(root / "spans.yaml", "brief: A run.", offset=2)
+    assert (
+        await client.text_document_prepare_rename_async(t.PrepareRenameParams(p.text_document, p.position))
+        is None
+    )
+
+
+async def test_document_and_workspace_symbols(client: LanguageClient, tmp_path: Path) -> None:
+    root = await nav_session(client, tmp_path)
+    syms = await client.text_document_document_symbol_async(
+        t.DocumentSymbolParams(t.TextDocumentIdentifier(uri(root / "attrs.yaml")))
+    )
+    assert syms is not None
+    names = [s.name for s in syms]  # type: ignore[union-attr]
+    assert names == ["registry.demo", "common.demo"]
+    children = [c.name for c in syms[0].children or []]  # type: ignore[union-attr]
+    assert children == ["demo.name", "demo.count", "demo.old_count", "demo.color"]
+    for s in syms:
+        r, sel = s.range, s.selection_range  # type: ignore[union-attr]
+        assert (r.start.line, r.start.character) <= (sel.start.line, sel.start.character)
+        assert (sel.end.line, sel.end.character) <= (r.end.line, r.end.character)
+    v2 = await client.text_document_document_symbol_async(
+        t.DocumentSymbolParams(t.TextDocumentIdentifier(uri(root / "metrics.yaml")))
+    )
+    assert [s.name for s in v2 or []] == ["demo.shared", "metric.demo.runs"]  # type: ignore[union-attr]
+    found = await client.workspace_symbol_async(t.WorkspaceSymbolParams(query="count"))
+    assert {s.name for s in found or []} == {"demo.count", "demo.old_count"}  # type: ignore[union-attr]
+
+
+async def complete(
+    client: LanguageClient, path: Path, text: str, line: str, version: int, after: int = 5
+) -> list[str]:
+    """Put `line` (cursor at its end) after line `after` of the file, and ask for completions there."""
+    lines = text.splitlines(keepends=True)
+    new = "".join([*lines[: after + 1], line + "\n", *lines[after + 1 :]])
+    change_doc(client, path, new, version)
+    await asyncio.sleep(0.1)
+    got = await client.text_document_completion_async(
+        t.CompletionParams(t.TextDocumentIdentifier(uri(path)), t.Position(after + 1, len(line)))
+    )
+    items = got.items if isinstance(got, t.CompletionList) else got or []
+    return [i.label for i in items]
+
+
+async def test_completion_of_ids_values_and_keys(client: LanguageClient, tmp_path: Path) -> None:
+    root = await nav_session(client, tmp_path)
+    spans = root / "spans.yaml"
+    text = open_doc(client, spans)
+    report = check_registry(CheckOptions(str(root), skip_policies=True))
+    assert report.resolution is not None
+    attributes = set(report.resolution.definitions)
+    groups = set(report.resolution.all_groups)
+    # the completion line is inserted at the end of the first group (`event.demo.done`), after its brief
+    assert text.splitlines()[5] == "    brief: Done."
+    assert set(await complete(client, spans, text, "    extends: ", 2)) == groups
+    assert set(await complete(client, spans, text, "    stability: ", 3)) >= {"stable", "development"}
+    assert {"span", "event", "metric", "attribute_group"} <= set(
+        await complete(client, spans, text, "    type: ", 4)
+    )
+    assert set(await complete(client, spans, text, "    span_kind: ", 5)) == {
+        "client",
+        "server",
+        "internal",
+        "producer",
+        "consumer",
+    }
+    assert set(await complete(client, spans, text, "    instrument: ", 6)) == {
+        "counter",
+        "updowncounter",
+        "gauge",
+        "histogram",
+    }
+    assert "opt_in" in await complete(client, spans, text, "    requirement_level: ", 7)
+    assert set(await complete(client, spans, text, "          reason: ", 8)) == {
+        "renamed",
+        "obsoleted",
+        "uncategorized",
+    }
+    keys = await complete(client, spans, text, "    ", 9)
+    assert (
+        "span_kind" in keys and "brief" not in keys and "stability" not in keys
+    )  # present ones are left out
+    refs = await complete(
+        client, spans, text.replace("      - ref: demo.count\n", "      - ref: demo.\n"), "    note: x", 10
+    )
+    del refs
+    lines = text.replace("      - ref: demo.count\n", "      - ref: \n").splitlines(keepends=True)
+    row = next(i for i, x in enumerate(lines) if x.strip() == "- ref:")
+    change_doc(client, spans, "".join(lines), 11)
+    await asyncio.sleep(0.1)
+    got = await client.text_document_completion_async(
+        t.CompletionParams(
+            t.TextDocumentIdentifier(uri(spans)), t.Position(row, len(lines[row].rstrip("\n")))
+        )
+    )
+    assert isinstance(got, t.CompletionList)
+    assert {i.label for i in got.items} == attributes
+    attrs = root / "attrs.yaml"
+    attrs_text = open_doc(client, attrs)
+    row = attrs_text.splitlines().index("        stability: stable")
+    types = await complete(client, attrs, attrs_text, "        type: ", 2, after=row)
+    assert {"string", "int", "string[]", "template[string]"} <= set(types)
+    attr_keys = await complete(client, attrs, attrs_text, "        ", 3, after=row)
+    assert "requirement_level" in attr_keys and "note" in attr_keys and "brief" not in attr_keys
+    metrics = root / "metrics.yaml"
+    v2_text = open_doc(client, metrics)
+    row = v2_text.splitlines().index("    requirement_level: recommended")
+    v2_keys = await complete(client, metrics, v2_text, "    ", 2, after=row)
+    assert "entity_associations" in v2_keys and "instrument" not in v2_keys
