@@ -2,7 +2,7 @@
 
 Spans go to an in-memory collector by default and, when `OTEL_EXPORTER_OTLP_ENDPOINT` (or the traces
 variant) is set, to that endpoint over OTLP/HTTP too. The attributes are described by the semconv
-registry shipped in `weavergen/telemetry_registry`, which `registry check` passes on.
+registry shipped in `weavergen/telemetry-registry`, which `registry check` passes on.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from opentelemetry.sdk.trace import ReadableSpan, Span, TracerProvider
     from opentelemetry.trace import Tracer
 
-TELEMETRY_REGISTRY = Path(__file__).parent / "telemetry_registry"
+TELEMETRY_REGISTRY = Path(__file__).parent / "telemetry-registry"
 """The semconv registry that describes the spans and attributes below."""
 
 NS = "weavergen.workflow"

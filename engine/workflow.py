@@ -177,7 +177,13 @@ class WorkflowLibrary:
         self.diagnostics = diagnostics
 
     @classmethod
-    def load(cls, workflows_dir: Path | None = None, *, allow_scripts: bool = False) -> WorkflowLibrary:
+    def load(
+        cls,
+        workflows_dir: Path | None = None,
+        *,
+        allow_scripts: bool = False,
+        ops: Mapping[str, Operation] | None = None,
+    ) -> WorkflowLibrary:
         """Built-in processes, then the user's (which may replace a built-in of the same id).
 
         A user process that calls an unregistered service, or runs scripts without `allow_scripts`,
@@ -200,7 +206,7 @@ class WorkflowLibrary:
                 found, diags = _parse_file(str(path), path.stat().st_mtime_ns)
                 diagnostics.extend(diags)
                 for pid, info in found.items():
-                    problems = vet_process(info, allow_scripts=allow_scripts)
+                    problems = vet_process(info, allow_scripts=allow_scripts, ops=ops)
                     diagnostics.extend(problems)
                     if not problems:
                         processes[pid] = info
@@ -289,12 +295,20 @@ def safe_expression(text: str) -> str | None:
     return None
 
 
-def vet_process(info: ProcessInfo, *, allow_scripts: bool) -> list[Diagnostic]:
+def _expression_text(condition: Any) -> str:
+    """The Python source of a gateway condition (Spiff wraps it in an operator object)."""
+    args = getattr(condition, "args", None)
+    return str(args[0]) if args else str(condition)
+
+
+def vet_process(
+    info: ProcessInfo, *, allow_scripts: bool, ops: Mapping[str, Operation] | None = None
+) -> list[Diagnostic]:
     """Refuse a user process that calls unknown services, or runs scripts without permission."""
-    from SpiffWorkflow.bpmn.specs.defaults import ScriptTask
+    from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
     from SpiffWorkflow.spiff.specs.defaults import ServiceTask
 
-    known = operations()
+    known = operations() if ops is None else ops
     out: list[Diagnostic] = []
     for ts in info.spec.task_specs.values():
         bpmn_id = getattr(ts, "bpmn_id", None)
@@ -316,7 +330,10 @@ def vet_process(info: ProcessInfo, *, allow_scripts: bool) -> list[Diagnostic]:
         for hook in ("prescript", "postscript"):
             if getattr(ts, hook, None):
                 refuse(f"Task `{bpmn_id}` has a {hook}, which is refused.", "Pass --allow-scripts to run it.")
-        expressions = [cond for cond, _ in getattr(ts, "cond_task_specs", []) if cond]
+        expressions = [_expression_text(cond) for cond, _ in getattr(ts, "cond_task_specs", []) if cond]
+        expressions += [
+            str(e) for e in (getattr(ts, "condition", None), getattr(ts, "cardinality", None)) if e
+        ]
         if isinstance(ts, ServiceTask):
             expressions += [p["value"] for p in ts.operation_params.values()]
         for expr in expressions:
@@ -430,6 +447,7 @@ class _Run:
         self.tracer = tracer()
         self.root: Span | None = None
         self.spans: dict[str, Span] = {}
+        self.started: set[str] = set()
         self.pending: dict[str, Future[Any]] = {}
         self.failure: FailedTask | None = None
 
@@ -524,6 +542,7 @@ class _Run:
             index = task.internal_data.get("key_or_index")
             if isinstance(index, int):
                 attrs[TASK_INDEX] = index
+        self.started.add(key)
         self.spans[key] = self.tracer.start_span(
             f"{self.info.id} {attrs[TASK_NAME]}", context=set_span_in_context(self.root), attributes=attrs
         )
@@ -646,15 +665,17 @@ def _route_to_boundary(wf: BpmnWorkflow, failed: Task, cause: BaseException) -> 
     return False
 
 
-def _executed(wf: BpmnWorkflow, info: ProcessInfo) -> list[ExecutedTask]:
-    """The tasks the engine ran (completed or failed), with their BPMN predecessors."""
+def _executed(wf: BpmnWorkflow, info: ProcessInfo, started: set[str]) -> list[ExecutedTask]:
+    """The tasks the engine ran (completed or failed, or cancelled after the runner started them)."""
     from SpiffWorkflow.util.task import TaskState
 
     preds = _predecessors(info)
     out = []
     for t in wf.get_tasks():
         spec = t.task_spec
-        if getattr(spec, "bpmn_id", None) is None or not (t.state & (TaskState.COMPLETED | TaskState.ERROR)):
+        if getattr(spec, "bpmn_id", None) is None:
+            continue
+        if not (t.state & (TaskState.COMPLETED | TaskState.ERROR)) and str(t.id) not in started:
             continue
         container = _container_of(t)
         out.append(
@@ -771,7 +792,7 @@ def run_workflow(
     if failed:
         result.diagnostics.append(_failure_diagnostic(info, run.failure))
     result.diagnostics.extend(
-        validate_spans(info.id, spans, _executed(wf, info), failed=failed, file=str(info.file))
+        validate_spans(info.id, spans, _executed(wf, info, run.started), failed=failed, file=str(info.file))
     )
     if store:
         store_run(result.as_record())
