@@ -8,6 +8,7 @@ loop keeps answering; policies run on another, and their findings are published 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import uuid
@@ -189,8 +190,12 @@ class WeavergenServer(LanguageServer):
         changed = await self.run(ws.set_policy_diagnostics, snap.generation, found) or set()
         self.publish(ws, changed)
 
-    async def saved(self, ws: RegistryWorkspace, path: str) -> None:
+    async def saved(self, ws: RegistryWorkspace, uri: str) -> None:
         """didSave: the check workflow (policies included), then generation for configured targets."""
+        pending = self.pending.get(uri)
+        if pending is not None:  # check the saved text, not the one before the last edit
+            with contextlib.suppress(asyncio.CancelledError):
+                await pending
         snap = ws.snapshot()
         loop = asyncio.get_running_loop()
         try:
@@ -299,7 +304,7 @@ async def did_save(ls: WeavergenServer, params: t.DidSaveTextDocumentParams) -> 
     """Run the check workflow (and generate-on-save) for the saved file's registry."""
     ws = ls.owner(path_of(params.text_document.uri))
     if ws is not None:
-        ls.spawn(ls.saved(ws, path_of(params.text_document.uri) or ""))
+        ls.spawn(ls.saved(ws, params.text_document.uri))
 
 
 @server.feature(t.TEXT_DOCUMENT_DID_CLOSE)
