@@ -119,7 +119,8 @@ def generate_command(
     OUTPUT. Exits 1 if an error was found (nothing is generated when the registry check fails).
     """
     from weavergen.config import CheckOverrides
-    from weavergen.forge import GenerateOptions, generate
+    from weavergen.forge import GenerateOptions
+    from weavergen.workflow import run_generate
 
     options: GlobalOptions = ctx.obj
     settings = _settings(
@@ -139,7 +140,7 @@ def generate_command(
     if settings is None:
         raise typer.Exit(1)
     check = settings.options
-    report = generate(
+    report, _ = run_generate(
         GenerateOptions(
             registry=check.registry,
             target=target,

@@ -17,7 +17,7 @@ from weavergen import __version__
 from weavergen.cli.fix import fix as fix_command
 from weavergen.cli.lsp import lsp as lsp_command
 from weavergen.cli.registry import registry_app
-from weavergen.cli.workflow import debug_app, workflow_app
+from weavergen.cli.workflow import benchmark_app, debug_app, workflow_app
 
 # Weaver's `--flag[=bool]` booleans, mapped to the negative form Typer understands for `=false`.
 BOOL_FLAGS: dict[str, str] = {
@@ -51,6 +51,7 @@ app = typer.Typer(
 app.add_typer(registry_app, name="registry")
 app.add_typer(workflow_app, name="workflow")
 app.add_typer(debug_app, name="debug")
+app.add_typer(benchmark_app, name="benchmark")
 app.command(name="lsp")(lsp_command)
 app.command(name="fix")(fix_command)
 

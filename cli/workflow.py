@@ -189,3 +189,39 @@ def spans_command(
         sys.stdout.write(spans_gantt(spans, f"{record.get('process')} run {record.get('run_id')}"))
     else:
         sys.stdout.write(span_tree(spans))
+
+
+benchmark_app = typer.Typer(
+    help="Measure weavergen on your registry.", no_args_is_help=True, rich_markup_mode=None
+)
+
+
+@benchmark_app.command("parallel")
+def parallel_command(
+    targets: Annotated[
+        str, typer.Option("--targets", metavar="A,B,C", help="Targets to generate, comma-separated.")
+    ],
+    registry: Annotated[str, typer.Option("-r", "--registry", help="The registry folder.")] = "",
+    templates: Annotated[str, typer.Option("-t", "--templates", help="The templates folder.")] = "templates",
+    param: Annotated[list[str] | None, typer.Option("-D", "--param", metavar="KEY=VALUE")] = None,
+    repeat: Annotated[int, typer.Option("--repeat", min=1, help="Best of this many runs each way.")] = 1,
+    skip_policies: Annotated[bool, typer.Option("--skip-policies", help="Do not evaluate policies.")] = False,
+) -> None:
+    """Generate the targets sequentially, then in parallel, and compare the times and the outputs."""
+    from weavergen.forge import GenerateOptions
+    from weavergen.workflow import compare_parallel
+
+    names = [t.strip() for t in targets.split(",") if t.strip()]
+    if not names:
+        raise typer.BadParameter("give at least one target", param_hint="'--targets'")
+    options = GenerateOptions(
+        registry=registry, templates=templates, params=list(param or []), skip_policies=skip_policies
+    )
+    result = compare_parallel(options, names, repeat)
+    _print_diagnostics(result.diagnostics)
+    typer.echo(f"targets:     {', '.join(result.targets)} ({result.files} files)")
+    typer.echo(f"sequential:  {result.sequential_ms:8.1f} ms   (render {result.render_sequential_ms:.1f} ms)")
+    typer.echo(f"parallel:    {result.parallel_ms:8.1f} ms   (render {result.render_parallel_ms:.1f} ms)")
+    typer.echo(f"speedup:     {result.speedup:.2f}x overall, {result.render_speedup:.2f}x rendering")
+    typer.echo(f"outputs:     {'identical' if result.identical else 'DIFFERENT'}")
+    raise typer.Exit(0 if result.identical and not result.diagnostics else 1)

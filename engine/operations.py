@@ -22,7 +22,7 @@ from weavergen.check import (
     resolve_step,
     run_policies,
 )
-from weavergen.diagnostics import Diagnostic, has_error
+from weavergen.diagnostics import Diagnostic, apply_future, has_error
 from weavergen.registry import LoadedRegistry
 from weavergen.resolve import Resolution
 
@@ -42,7 +42,13 @@ class RunContext:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     report: CheckReport | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
+    reported: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def diagnostics_after_report(self) -> list[Diagnostic]:
+        """The check report's diagnostics, then those of the steps after it (templates, writing)."""
+        later = apply_future(self.diagnostics[self.reported :], self.options.future)
+        return (list(self.report.diagnostics) if self.report is not None else []) + later
 
     def add(self, diagnostics: list[Diagnostic]) -> None:
         """Collect diagnostics; safe from the parallel branches of one run."""
@@ -132,6 +138,7 @@ def report(ctx: RunContext, future: bool | None = None) -> dict[str, Any]:
     """Collect the run's diagnostics into weaver's report: de-duplicated, `--future` applied."""
     options = ctx.options if future is None else replace(ctx.options, future=bool(future))
     ctx.report = build_report(options, ctx.need_registry(), ctx.diagnostics, ctx.resolution)
+    ctx.reported = len(ctx.diagnostics)
     return {
         "valid": not has_error(ctx.report.diagnostics),
         "files": ctx.report.files,
@@ -181,6 +188,93 @@ def json_schema(ctx: RunContext, kind: str = "resolved-registry") -> dict[str, A
     return {"kind": kind}
 
 
+def _generate_options(ctx: RunContext, target: str, settings: Mapping[str, Any]) -> Any:
+    from weavergen.forge import GenerateOptions
+
+    o = ctx.options
+    return GenerateOptions(
+        registry=o.registry,
+        target=target,
+        output=str(settings.get("output") or "output"),
+        templates=str(settings.get("templates") or "templates"),
+        configs=list(settings.get("configs") or []),
+        params=list(settings.get("params") or []),
+        params_file=settings.get("params_file"),
+        policies=list(o.policies),
+        skip_policies=o.skip_policies,
+        v2=o.v2,
+        future=o.future,
+        follow_symlinks=o.follow_symlinks,
+        include_unreferenced=o.include_unreferenced,
+    )
+
+
+def _template_context(ctx: RunContext) -> Any:
+    """The template schema of the run's resolution, built once and shared by every target."""
+    from weavergen.forge.generate import template_schema
+
+    with ctx.lock:
+        if "template_context" not in ctx.outputs:
+            ctx.outputs["template_context"] = template_schema(ctx.need_resolution(), ctx.options.v2)
+        return ctx.outputs["template_context"]
+
+
+def render(
+    ctx: RunContext, target: str | Mapping[str, Any] = "", settings: Mapping[str, Any] | None = None
+) -> Any:
+    """Prepare one target's templates and render them in a worker process (pure: nothing is written).
+
+    `target` is a target name, or `{"name": …, "index": …}` when the same target is rendered twice.
+    """
+    from weavergen.forge.generate import GenerateJob, prepare_templates, render_target
+
+    if isinstance(target, Mapping):
+        index = int(target.get("index", 0))
+        target = str(target.get("name", ""))
+    else:
+        index = -1
+
+    job = GenerateJob(target_dir="", config=None, context=None, cli_params={}, template_files=[])  # type: ignore[arg-type]
+    prepare_templates(_generate_options(ctx, target, settings or {}), job)
+    if not job.ok:
+        ctx.add(job.diagnostics)
+        return {"target": target, "files": 0, **_summary(job.diagnostics)}
+    job.context = _template_context(ctx)
+
+    def merge(ctx: RunContext, result: Any) -> dict[str, Any]:
+        with ctx.lock:
+            ctx.outputs.setdefault("rendered", {})[(index, target)] = result.files
+        found = list(job.diagnostics) + list(result.diagnostics)
+        ctx.add(found)
+        return {"target": target, "files": len(result.files), **_summary(found)}
+
+    return Offload(render_target, (job,), merge)
+
+
+def write(ctx: RunContext, output: str = "output") -> dict[str, Any]:
+    """Write every rendered file atomically inside OUTPUT (one sub-folder per target when there are several).
+
+    Nothing is written when a template failed, as weaver does.
+    """
+    from weavergen.forge import write_outputs
+
+    rendered: dict[tuple[int, str], list[Any]] = ctx.outputs.get("rendered", {})
+    if has_error(ctx.diagnostics):
+        return {"written": 0, "skipped": True}
+    names = [target for _, target in rendered]
+    written: list[str] = []
+    for (index, target), files in sorted(rendered.items()):
+        folder = output
+        if len(rendered) > 1:
+            label = target.strip("./") or "target"
+            folder = f"{output}/{label}" if names.count(target) == 1 else f"{output}/{index}-{label}"
+        done, diagnostics = write_outputs(folder, files)
+        written.extend(done)
+        ctx.add(diagnostics)
+    ctx.outputs["written"] = written
+    return {"written": len(written), "skipped": False}
+
+
 OPERATIONS: dict[str, Operation] = {
     op.name: op
     for op in (
@@ -192,6 +286,8 @@ OPERATIONS: dict[str, Operation] = {
         Operation("weaver.registry.stats", stats, "Compute the registry statistics."),
         Operation("weaver.registry.search", search, "Search the registry."),
         Operation("weaver.schema.generate", json_schema, "Produce a JSON Schema."),
+        Operation("weaver.registry.generate", render, "Render one target's templates (in a worker process)."),
+        Operation("weaver.registry.write", write, "Write the rendered files atomically inside OUTPUT."),
     )
 }
 """Every operation a service task may name; user BPMN is refused if it names anything else."""

@@ -527,11 +527,12 @@ class _Run:
         if container is not None:
             self.open_span(container)
         spec = task.task_spec
+        inner = task.workflow.spec.task_specs.get(getattr(spec, "task_spec", None) or "")
         attrs: dict[str, Any] = {
             PROCESS_ID: self.info.id,
             RUN_ID: self.run_id,
             TASK_ID: spec.bpmn_id,
-            TASK_NAME: spec.bpmn_name or spec.bpmn_id,
+            TASK_NAME: spec.bpmn_name or getattr(inner, "bpmn_name", None) or spec.bpmn_id,
             TASK_TYPE: type(spec).__name__,
             TASK_INSTANCE: key,
         }
@@ -836,3 +837,100 @@ def _defaults(options: CheckOptions) -> dict[str, Any]:
         "follow_symlinks": options.follow_symlinks,
         "include_unreferenced": options.include_unreferenced,
     }
+
+
+def run_generate(
+    options: Any, targets: list[str] | None = None, *, parallel: bool = True
+) -> tuple[Any, WorkflowRun]:
+    """`registry generate` through the `registry_generate` process: check, render each target, write.
+
+    With one target the files go straight into OUTPUT; with several, into OUTPUT/<target>. Returns the
+    forge's `GenerateReport` (every diagnostic, the files written) and the run.
+    """
+    from weavergen.forge import GenerateReport
+
+    names = targets if targets is not None else [options.target]
+    items: list[Any] = (
+        [{"name": n, "index": i} for i, n in enumerate(names)] if len(set(names)) < len(names) else names
+    )
+    check = CheckOptions(
+        registry=options.registry,
+        policies=list(options.policies),
+        skip_policies=options.skip_policies,
+        v2=options.v2,
+        future=options.future,
+        follow_symlinks=options.follow_symlinks,
+        include_unreferenced=options.include_unreferenced,
+    )
+    settings = {
+        "output": options.output,
+        "templates": options.templates,
+        "configs": list(options.configs),
+        "params": list(options.params),
+        "params_file": options.params_file,
+    }
+    ctx = RunContext(check)
+    run = run_workflow("registry_generate", {"targets": items, "settings": settings}, ctx, parallel=parallel)
+    report = GenerateReport(
+        diagnostics=[*ctx.diagnostics_after_report(), *run.diagnostics],
+        written=list(ctx.outputs.get("written", [])),
+        sources=ctx.report.sources if ctx.report is not None else {},
+    )
+    return report, run
+
+
+@dataclass(slots=True)
+class ParallelComparison:
+    """Sequential against parallel generation of the same targets: times, speedup, identical outputs."""
+
+    targets: list[str]
+    sequential_ms: float
+    parallel_ms: float
+    render_sequential_ms: float
+    render_parallel_ms: float
+    files: int
+    identical: bool
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def speedup(self) -> float:
+        """Whole-run speedup (load and resolve included)."""
+        return self.sequential_ms / self.parallel_ms if self.parallel_ms else 0.0
+
+    @property
+    def render_speedup(self) -> float:
+        """Speedup of the multi-instance render task alone."""
+        return self.render_sequential_ms / self.render_parallel_ms if self.render_parallel_ms else 0.0
+
+
+def _render_ms(run: WorkflowRun) -> float:
+    return sum(s.duration_ms for s in run.spans if s.attributes.get(TASK_TYPE) == "ParallelMultiInstanceTask")
+
+
+def compare_parallel(options: Any, targets: list[str], repeat: int = 1) -> ParallelComparison:
+    """Generate `targets` sequentially, then in parallel (best of `repeat` each), into temporary folders."""
+    import filecmp
+    import tempfile
+    from dataclasses import replace
+
+    best: dict[bool, tuple[float, float, Path, WorkflowRun]] = {}
+    diagnostics: list[Diagnostic] = []
+    with tempfile.TemporaryDirectory(prefix="weavergen-bench-") as tmp:
+        for parallel in (False, True):
+            for attempt in range(max(1, repeat)):
+                out = Path(tmp) / f"{'parallel' if parallel else 'sequential'}-{attempt}"
+                started = time.perf_counter()
+                report, run = run_generate(replace(options, output=str(out)), targets, parallel=parallel)
+                elapsed = (time.perf_counter() - started) * 1000
+                diagnostics.extend(d for d in report.diagnostics if d.is_error)
+                if parallel not in best or elapsed < best[parallel][0]:
+                    best[parallel] = (elapsed, _render_ms(run), out, run)
+        seq, par = best[False], best[True]
+        seq_files = sorted(p.relative_to(seq[2]) for p in seq[2].rglob("*") if p.is_file())
+        par_files = sorted(p.relative_to(par[2]) for p in par[2].rglob("*") if p.is_file())
+        identical = seq_files == par_files and all(
+            filecmp.cmp(seq[2] / f, par[2] / f, shallow=False) for f in seq_files
+        )
+        return ParallelComparison(
+            list(targets), seq[0], par[0], seq[1], par[1], len(seq_files), identical, diagnostics
+        )

@@ -465,3 +465,91 @@ def test_spans_are_exported_over_otlp_when_an_endpoint_is_set() -> None:
                 names.update(span.name for span in ss.spans)
     assert "weavergen.workflow.run registry_check" in names
     assert "registry_check Load registry" in names
+
+
+# The generate process: check, one render instance per target (in worker processes), write.
+
+
+def _templates(fixtures: Path, root: Path) -> Path:
+    """A templates folder whose targets `test` and `simple` link to weaver's forge fixtures (used in place).
+
+    The fixtures' own templates folder has a `registry/` sub-folder, which makes weaver look only there.
+    """
+    folder = root / "templates"
+    if not folder.is_dir():
+        folder.mkdir(parents=True)
+        for target in ("test", "simple"):
+            (folder / target).symlink_to(fixtures / "weaver" / "forge" / "templates" / target)
+    return folder
+
+
+def _forge_options(fixtures: Path, out: Path) -> Any:
+    from weavergen.forge import GenerateOptions
+
+    return GenerateOptions(
+        registry=str(fixtures / "weaver" / "forge" / "data" / "registry"),
+        templates=str(_templates(fixtures, out.parent)),
+        output=str(out),
+        skip_policies=True,
+    )
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_generate_renders_each_target_as_an_instance_and_matches_single_target_runs(
+    fixtures: Path, tmp_path: Path
+) -> None:
+    from weavergen.forge import generate
+    from weavergen.workflow import run_generate
+
+    both = tmp_path / "both"
+    report, run = run_generate(_forge_options(fixtures, both), ["test", "simple"])
+    assert not run.failed and run.end_events == ["done"], [d.message for d in report.diagnostics]
+    assert_valid(run)
+    path = task_path(run)
+    assert path[:2] == ["start", "load"] and path[-2:] == ["write", "done"]
+    instances = [s for s in run.spans if s.attributes.get(TASK_ID) == "render" and TASK_INDEX in s.attributes]
+    assert sorted(s.attributes[TASK_INDEX] for s in instances) == [0, 1]
+    for target in ("test", "simple"):
+        alone = generate(dataclasses.replace(_forge_options(fixtures, tmp_path / target), target=target))
+        assert not [d for d in alone.diagnostics if d.is_error]
+        assert _tree(both / target) == _tree(tmp_path / target) != {}
+    assert set(report.written) == {str(both / t / f) for t in ("test", "simple") for f in _tree(both / t)}
+
+
+def test_generate_of_the_same_target_twice_keeps_both_outputs(fixtures: Path, tmp_path: Path) -> None:
+    from weavergen.workflow import run_generate
+
+    _, run = run_generate(_forge_options(fixtures, tmp_path / "out"), ["simple", "simple"])
+    assert not run.failed
+    assert _tree(tmp_path / "out" / "0-simple") == _tree(tmp_path / "out" / "1-simple") != {}
+
+
+def test_generate_with_a_missing_target_writes_nothing(fixtures: Path, tmp_path: Path) -> None:
+    from weavergen.workflow import run_generate
+
+    out = tmp_path / "out"
+    report, run = run_generate(_forge_options(fixtures, out), ["simple", "no_such_target"])
+    assert not run.failed and run.end_events == ["done"]
+    assert_valid(run)
+    assert any(d.code == "TargetNotSupported" for d in report.diagnostics)
+    assert run.data["written"] == {"written": 0, "skipped": True}
+    assert not out.exists()
+
+
+def test_benchmark_parallel_compares_and_finds_identical_outputs(fixtures: Path, tmp_path: Path) -> None:
+    forge = fixtures / "weaver" / "forge"
+    templates = _templates(fixtures, tmp_path)
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "weavergen.cli", "benchmark", "parallel", "--targets", "test,simple",
+            "-r", str(forge / "data" / "registry"), "-t", str(templates), "--skip-policies",
+        ],
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "outputs:     identical" in done.stdout
+    assert "speedup:" in done.stdout

@@ -161,6 +161,32 @@ def prepare(options: GenerateOptions) -> GenerateJob:
 def _prepare(options: GenerateOptions, job: GenerateJob) -> None:
     from weavergen.check import CheckOptions, check_registry
 
+    prepare_templates(options, job)
+    if not job.ok:
+        return
+    report = check_registry(
+        CheckOptions(
+            registry=options.registry,
+            policies=list(options.policies),
+            skip_policies=options.skip_policies,
+            v2=options.v2,
+            future=options.future,
+            follow_symlinks=options.follow_symlinks,
+            include_unreferenced=options.include_unreferenced,
+        )
+    )
+    job.diagnostics.extend(report.diagnostics)
+    job.sources = report.sources
+    if report.resolution is None or has_error(report.diagnostics):
+        return
+    job.context = template_schema(report.resolution, options.v2)
+
+
+def prepare_templates(options: GenerateOptions, job: GenerateJob) -> None:
+    """The template side of `prepare`: target folder, weaver.yaml, params and template files.
+
+    The generate workflow calls it after its own check and resolve tasks, then sets `job.context`.
+    """
     target_dir = templates_root(Path(options.templates), options.target)
     job.target_dir = str(target_dir)
     if not target_dir.is_dir():
@@ -182,24 +208,6 @@ def _prepare(options: GenerateOptions, job: GenerateJob) -> None:
     job.cli_params = cli_params
     job.template_files = list_template_files(target_dir)
     job.diagnostics.extend(_unmatched_patterns(job))
-    if not job.ok:
-        return
-    report = check_registry(
-        CheckOptions(
-            registry=options.registry,
-            policies=list(options.policies),
-            skip_policies=options.skip_policies,
-            v2=options.v2,
-            future=options.future,
-            follow_symlinks=options.follow_symlinks,
-            include_unreferenced=options.include_unreferenced,
-        )
-    )
-    job.diagnostics.extend(report.diagnostics)
-    job.sources = report.sources
-    if report.resolution is None or has_error(report.diagnostics):
-        return
-    job.context = template_schema(report.resolution, options.v2)
 
 
 def _unmatched_patterns(job: GenerateJob) -> list[Diagnostic]:
