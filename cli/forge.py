@@ -198,7 +198,8 @@ def update_markdown_command(
     replaced by the target's snippet.md.j2 rendered for that group.
     """
     from weavergen.config import CheckOverrides
-    from weavergen.markdown import UpdateMarkdownOptions, update_markdown
+    from weavergen.markdown import UpdateMarkdownOptions
+    from weavergen.workflow import run_update_markdown
 
     options: GlobalOptions = ctx.obj
     settings = _settings(
@@ -217,7 +218,7 @@ def update_markdown_command(
     if settings is None:
         raise typer.Exit(1)
     check = settings.options
-    report = update_markdown(
+    report, _ = run_update_markdown(
         UpdateMarkdownOptions(
             registry=check.registry,
             markdown_dir=markdown_dir,

@@ -192,39 +192,10 @@ def update_markdown(options: UpdateMarkdownOptions) -> UpdateMarkdownReport:
 
 def _update(options: UpdateMarkdownOptions, report: UpdateMarkdownReport) -> None:
     from weavergen.check import CheckOptions, check_registry
-    from weavergen.forge.config import templates_root
-    from weavergen.forge.generate import parse_params, template_schema
-    from weavergen.output import OutputError, write_atomic
 
-    target_dir = templates_root(Path(options.templates), options.target)
-    if not (target_dir / SNIPPET_TEMPLATE).is_file():
-        report.diagnostics.append(
-            Diagnostic(
-                code="TargetNotSupported",
-                message=f"Target `{options.target}` not found in `{options.templates}`: "
-                f"no {SNIPPET_TEMPLATE} in {target_dir}",
-                file=options.templates,
-                help="update-markdown renders <templates>[/registry]/<target>/snippet.md.j2.",
-            )
-        )
+    setup = markdown_setup(options, report)
+    if setup is None:
         return
-    if options.v2:
-        report.diagnostics.append(
-            Diagnostic(
-                code="UnsupportedOption",
-                message="update-markdown with --v2 (registry.* snippet ids and weaver snippets) is not "
-                "supported yet; run it without --v2.",
-            )
-        )
-        return
-    root = Path(options.markdown_dir)
-    if not root.is_dir():
-        report.diagnostics.append(
-            Diagnostic(code="InvalidMarkdownDir", message=f"`{root}` is not a folder", file=str(root))
-        )
-        return
-    params, diagnostics = parse_params(options.params, options.params_file)
-    report.diagnostics.extend(diagnostics)
     check = check_registry(
         CheckOptions(
             registry=options.registry,
@@ -238,7 +209,64 @@ def _update(options: UpdateMarkdownOptions, report: UpdateMarkdownReport) -> Non
     report.sources = check.sources
     if check.resolution is None or has_error(report.diagnostics):
         return
-    schema = template_schema(check.resolution, False)
+    refresh_markdown(options, report, check.resolution, setup)
+
+
+def markdown_setup(
+    options: UpdateMarkdownOptions, report: UpdateMarkdownReport
+) -> tuple[Path, dict[str, Any]] | None:
+    """Check the target, the markdown folder and the params; the snippet target folder and params, or None.
+
+    The update-markdown workflow runs this, then its own check and resolve, then `refresh_markdown`.
+    """
+    from weavergen.forge.config import templates_root
+    from weavergen.forge.generate import parse_params
+
+    target_dir = templates_root(Path(options.templates), options.target)
+    if not (target_dir / SNIPPET_TEMPLATE).is_file():
+        report.diagnostics.append(
+            Diagnostic(
+                code="TargetNotSupported",
+                message=f"Target `{options.target}` not found in `{options.templates}`: "
+                f"no {SNIPPET_TEMPLATE} in {target_dir}",
+                file=options.templates,
+                help="update-markdown renders <templates>[/registry]/<target>/snippet.md.j2.",
+            )
+        )
+        return None
+    if options.v2:
+        report.diagnostics.append(
+            Diagnostic(
+                code="UnsupportedOption",
+                message="update-markdown with --v2 (registry.* snippet ids and weaver snippets) is not "
+                "supported yet; run it without --v2.",
+            )
+        )
+        return None
+    root = Path(options.markdown_dir)
+    if not root.is_dir():
+        report.diagnostics.append(
+            Diagnostic(code="InvalidMarkdownDir", message=f"`{root}` is not a folder", file=str(root))
+        )
+        return None
+    params, diagnostics = parse_params(options.params, options.params_file)
+    report.diagnostics.extend(diagnostics)
+    return target_dir, params
+
+
+def refresh_markdown(
+    options: UpdateMarkdownOptions,
+    report: UpdateMarkdownReport,
+    resolution: Any,
+    setup: tuple[Path, dict[str, Any]],
+) -> None:
+    """Re-render every snippet of every `*.md` under the markdown folder from a resolved registry."""
+    from weavergen.forge.generate import template_schema
+    from weavergen.output import OutputError, write_atomic
+
+    target_dir, params = setup
+    root = Path(options.markdown_dir)
+    schema = template_schema(resolution, False)
     groups = {g["id"]: g for g in schema.get("groups", [])}
     renderer = SnippetRenderer(target_dir, groups, params, options.attribute_registry_base_url)
     report.diagnostics.extend(renderer.diagnostics)

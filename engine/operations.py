@@ -275,6 +275,40 @@ def write(ctx: RunContext, output: str = "output") -> dict[str, Any]:
     return {"written": len(written), "skipped": False}
 
 
+def update_markdown(ctx: RunContext, settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Re-render the semconv snippets of a markdown folder (or, in a dry run, list what would change)."""
+    from weavergen.markdown import (
+        UpdateMarkdownOptions,
+        UpdateMarkdownReport,
+        markdown_setup,
+        refresh_markdown,
+    )
+
+    s = dict(settings or {})
+    o = ctx.options
+    options = UpdateMarkdownOptions(
+        registry=o.registry,
+        markdown_dir=str(s.get("markdown_dir") or "."),
+        templates=str(s.get("templates") or "templates"),
+        target=str(s.get("target") or "markdown"),
+        params=list(s.get("params") or []),
+        params_file=s.get("params_file"),
+        dry_run=bool(s.get("dry_run")),
+        attribute_registry_base_url=s.get("attribute_registry_base_url"),
+        v2=o.v2,
+        future=o.future,
+        follow_symlinks=o.follow_symlinks,
+        include_unreferenced=o.include_unreferenced,
+    )
+    report = UpdateMarkdownReport()
+    setup = markdown_setup(options, report)
+    if setup is not None and not has_error(report.diagnostics):
+        refresh_markdown(options, report, ctx.need_resolution(), setup)
+    ctx.add(report.diagnostics)
+    ctx.outputs["markdown"] = report
+    return {"files": report.files, "snippets": report.snippets, "changed": len(report.changed)}
+
+
 OPERATIONS: dict[str, Operation] = {
     op.name: op
     for op in (
@@ -288,6 +322,9 @@ OPERATIONS: dict[str, Operation] = {
         Operation("weaver.schema.generate", json_schema, "Produce a JSON Schema."),
         Operation("weaver.registry.generate", render, "Render one target's templates (in a worker process)."),
         Operation("weaver.registry.write", write, "Write the rendered files atomically inside OUTPUT."),
+        Operation(
+            "weaver.registry.update_markdown", update_markdown, "Refresh the semconv snippets of markdown."
+        ),
     )
 }
 """Every operation a service task may name; user BPMN is refused if it names anything else."""

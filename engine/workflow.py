@@ -934,3 +934,36 @@ def compare_parallel(options: Any, targets: list[str], repeat: int = 1) -> Paral
         return ParallelComparison(
             list(targets), seq[0], par[0], seq[1], par[1], len(seq_files), identical, diagnostics
         )
+
+
+def run_update_markdown(options: Any) -> tuple[Any, WorkflowRun]:
+    """`registry update-markdown` through its process: check the registry, then refresh the snippets.
+
+    Returns the markdown report (every diagnostic, the files changed and their diffs) and the run.
+    """
+    from weavergen.markdown import UpdateMarkdownReport
+
+    check = CheckOptions(
+        registry=options.registry,
+        skip_policies=True,
+        v2=options.v2,
+        future=options.future,
+        follow_symlinks=options.follow_symlinks,
+        include_unreferenced=options.include_unreferenced,
+    )
+    settings = {
+        "markdown_dir": options.markdown_dir,
+        "templates": options.templates,
+        "target": options.target,
+        "params": list(options.params),
+        "params_file": options.params_file,
+        "dry_run": options.dry_run,
+        "attribute_registry_base_url": options.attribute_registry_base_url,
+    }
+    ctx = RunContext(check)
+    run = run_workflow("registry_update_markdown", {"settings": settings}, ctx)
+    found = ctx.outputs.get("markdown")
+    report = found if isinstance(found, UpdateMarkdownReport) else UpdateMarkdownReport()
+    report.diagnostics = [*ctx.diagnostics_after_report(), *run.diagnostics]
+    report.sources = ctx.report.sources if ctx.report is not None else {}
+    return report, run

@@ -553,3 +553,30 @@ def test_benchmark_parallel_compares_and_finds_identical_outputs(fixtures: Path,
     assert done.returncode == 0, done.stderr
     assert "outputs:     identical" in done.stdout
     assert "speedup:" in done.stdout
+
+
+def test_update_markdown_process_refreshes_a_snippet_from_the_checked_registry(
+    fixtures: Path, tmp_path: Path
+) -> None:
+    from weavergen.markdown import UpdateMarkdownOptions
+    from weavergen.workflow import run_update_markdown
+
+    doc = tmp_path / "docs" / "checkout.md"
+    doc.parent.mkdir()
+    doc.write_text("# Checkout\n\n<!-- semconv shop.checkout.common -->\nstale\n<!-- endsemconv -->\n")
+    options = UpdateMarkdownOptions(
+        registry=str(EXAMPLE),
+        markdown_dir=str(doc.parent),
+        templates=str(fixtures / "semconv" / "v1.44.0" / "templates"),
+        dry_run=True,
+    )
+    report, run = run_update_markdown(options)
+    assert not run.failed and task_path(run)[-3:] == ["valid", "update_markdown", "done"]
+    assert_valid(run)
+    assert report.changed == [str(doc)] and "MarkdownNotUpToDate" in {d.code for d in report.diagnostics}
+    assert "stale" in doc.read_text()  # a dry run writes nothing
+    report, run = run_update_markdown(dataclasses.replace(options, dry_run=False))
+    text = doc.read_text()
+    assert "stale" not in text and "shop.order.id" in text
+    report, run = run_update_markdown(options)
+    assert report.changed == [] and not [d for d in report.diagnostics if d.is_error]
