@@ -146,12 +146,13 @@ def report(ctx: RunContext, future: bool | None = None) -> dict[str, Any]:
     }
 
 
-def serialize(ctx: RunContext, format: str = "yaml", v2: bool | None = None) -> dict[str, Any]:
+def serialize(ctx: RunContext, format: str | None = "yaml", v2: bool | None = None) -> dict[str, Any]:
     """Write the resolved registry as text: weaver's template schema, or the materialized v2 registry."""
     from weavergen.output import resolved_document
     from weavergen.output import serialize as serialize_document
 
     use_v2 = ctx.options.v2 if v2 is None else bool(v2)
+    format = format or "yaml"
     if format == "mute":
         return {"bytes": 0}
     text = serialize_document(resolved_document(ctx.need_resolution(), use_v2), format, v2=use_v2)
@@ -167,20 +168,21 @@ def stats(ctx: RunContext, v2: bool | None = None) -> dict[str, Any]:
     return {"computed": True}
 
 
-def search(ctx: RunContext, query: str = "", limit: int | None = None) -> dict[str, Any]:
+def search(ctx: RunContext, query: str | None = "", limit: int | None = None) -> dict[str, Any]:
     """Rank the registry's attributes, metrics, spans, events and entities against a query."""
     from weavergen.search import search as search_registry
 
-    hits = search_registry(ctx.need_resolution(), query, limit or None)
+    hits = search_registry(ctx.need_resolution(), query or "", limit or None)
     ctx.outputs["hits"] = hits
     return {"hits": len(hits)}
 
 
-def json_schema(ctx: RunContext, kind: str = "resolved-registry") -> dict[str, Any]:
+def json_schema(ctx: RunContext, kind: str | None = "resolved-registry") -> dict[str, Any]:
     """The JSON Schema of a registry file kind, of the resolved registry, or of a policy finding."""
     from weavergen.schemas import SchemaError
     from weavergen.schemas import json_schema as schema_of
 
+    kind = kind or "resolved-registry"
     try:
         ctx.outputs["schema"] = schema_of(kind)
     except SchemaError as exc:

@@ -753,6 +753,8 @@ def run_workflow(
     ctx = context if context is not None else RunContext(_options_from(data))
     for key, value in _defaults(ctx.options).items():
         data.setdefault(key, value)
+    for key in _named_inputs(info):
+        data.setdefault(key, None)  # an input left out reaches its operation as None: the operation's default
     run = _Run(info, ctx, operations() if ops is None else ops, parallel)
     started = time.perf_counter()
     with _root_span(run) as root:
@@ -813,6 +815,21 @@ def _failure_diagnostic(info: ProcessInfo, failure: FailedTask | None) -> Diagno
         f"{failure.error_type}: {failure.message}",
         help="Run `weavergen debug spans` to see the run; with --debug the CLI prints the traceback.",
     )
+
+
+def _named_inputs(info: ProcessInfo) -> set[str]:
+    """Start-data names that service-task parameters read directly (`limit`, `query`…)."""
+    names = set()
+    items = set()
+    for ts in info.spec.task_specs.values():
+        for param in (getattr(ts, "operation_params", None) or {}).values():
+            value = str(param.get("value", "")).strip()
+            if value.isidentifier():
+                names.add(value)
+        for item in (getattr(ts, "input_item", None), getattr(ts, "output_item", None)):
+            if item is not None:
+                items.add(item.bpmn_id)
+    return names - items  # a multi-instance item must not pre-exist in the data
 
 
 def _options_from(data: Mapping[str, Any]) -> CheckOptions:

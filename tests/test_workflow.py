@@ -580,3 +580,42 @@ def test_update_markdown_process_refreshes_a_snippet_from_the_checked_registry(
     assert "stale" not in text and "shop.order.id" in text
     report, run = run_update_markdown(options)
     assert report.changed == [] and not [d for d in report.diagnostics if d.is_error]
+
+
+def _process_operations() -> list[tuple[str, str]]:
+    from weavergen.workflow import service_operations
+
+    return [
+        (p, op) for p, info in sorted(builtin_library().processes.items()) for op in service_operations(info)
+    ]
+
+
+@pytest.mark.parametrize(("process", "last"), _process_operations())
+def test_every_service_task_routes_its_failure_to_the_error_end_event(
+    process: str, last: str, tmp_path: Path
+) -> None:
+
+    def broken(ctx: RunContext, **params: Any) -> dict[str, Any]:
+        raise RuntimeError(f"{last} exploded")
+
+    ops = {**OPERATIONS, last: Operation(last, broken, "broken")}
+    params = {
+        "registry": str(EXAMPLE),
+        "skip_policies": last != "weaver.policies.evaluate",
+        "baseline_registry": str(EXAMPLE),
+        "kind": "semconv-group",
+        "format": "json",
+        "query": "shop",
+        "targets": ["simple"],
+        "settings": {
+            "output": str(tmp_path / "out"),
+            "templates": str(tmp_path),
+            "markdown_dir": str(tmp_path),
+        },
+    }
+    run = run_workflow(process, params, ops=ops, store=False)
+    assert run.failed and run.end_events == ["failed"], (task_path(run), run.diagnostics)
+    assert_valid(run)
+    failed = [s for s in run.spans if s.status == "ERROR" and s.attributes.get(OPERATION) == last]
+    assert len(failed) == 1 and failed[0].events[0]["name"] == "exception"
+    assert any(d.code == "WorkflowTaskFailed" and "exploded" in d.message for d in run.diagnostics)
