@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from weavergen.diagnostics import Diagnostic, Range
+from weavergen.diagnostics import Diagnostic, Range, Severity
 from weavergen.document import parse
 
 APPLICATION_MODES = ("single", "each")
@@ -30,6 +30,8 @@ _TOP_KEYS = (
     "template_syntax",
     "whitespace_control",
 )
+# Case-convention keys of older weaver.yaml files; weaver still accepts them and so do we (unused).
+_LEGACY_KEYS = ("file_name", "function_name", "arg_name", "struct_name", "field_name")
 _ENTRY_KEYS = (
     "template",
     "pattern",
@@ -157,8 +159,16 @@ def _merge(config: ForgeConfig, data: dict[str, Any], file: str, doc: Any, out: 
         out.append(_invalid(file, doc.range_of(path), message))
 
     for key in data:
-        if key not in _TOP_KEYS:
-            bad((key,), f"unknown key `{key}`; expected one of: {', '.join(_TOP_KEYS)}")
+        if key not in _TOP_KEYS and key not in _LEGACY_KEYS:
+            out.append(
+                Diagnostic(
+                    code="UnknownConfigKey",
+                    message=f"Unknown key `{key}` in `{file}` is ignored; known keys: {', '.join(_TOP_KEYS)}",
+                    severity=Severity.WARNING,
+                    file=file,
+                    range=doc.range_of((key,), key=True),
+                )
+            )
     if "params" in data:
         params = data["params"]
         if params is not None and not isinstance(params, dict):

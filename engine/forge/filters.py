@@ -206,6 +206,21 @@ def debug(value: Any) -> str:
     return display(value)
 
 
+def pprint(value: Any, level: int = 0) -> str:
+    """Rust pretty `Debug` (`{:#?}`): one element per line, 4-space indent, trailing commas."""
+    pad, end = "    " * (level + 1), "    " * level
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        return "[\n" + "".join(f"{pad}{pprint(v, level + 1)},\n" for v in value) + end + "]"
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = sorted(value.items())
+        return "{\n" + "".join(f"{pad}{debug(k)}: {pprint(v, level + 1)},\n" for k, v in items) + end + "}"
+    return debug(value)
+
+
 # --- code / util filters --------------------------------------------------------------------------------
 
 
@@ -561,6 +576,7 @@ def concat_if(*args: Any) -> Any:
 
 
 PLAIN_FILTERS: dict[str, Callable[..., Any]] = {
+    "pprint": pprint,
     **CASE_FILTERS,
     **ANSI_FILTERS,
     "comment_with_prefix": comment_with_prefix,

@@ -145,7 +145,18 @@ def template_schema(resolution: Any, v2: bool) -> Any:
     from weavergen.output import resolved_document
 
     document = resolved_document(resolution, v2)
+    if not v2:
+        _omit_empty_text(document)
     return json.loads(json.dumps(document, sort_keys=True, ensure_ascii=False))
+
+
+def _omit_empty_text(document: dict[str, Any]) -> None:
+    """weaver omits an empty `brief`, `note` or `prefix` of v1 groups and their attributes."""
+    for group in document.get("groups", []):
+        for item in (group, *group.get("attributes", [])):
+            for key in ("brief", "note", "prefix"):
+                if item.get(key) == "":
+                    del item[key]
 
 
 def prepare(options: GenerateOptions) -> GenerateJob:
