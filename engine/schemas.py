@@ -34,7 +34,6 @@ _INTERNAL_GROUP_FIELDS = ("include_groups", "visibility", "is_v2", "span_name", 
 UNSUPPORTED: dict[str, str] = {
     "resolved-registry-v2": "the v2 resolved registry (weaver registry package's resolved.yaml)",
     "materialized-registry-v2": "the v2 materialized registry given to --v2 policies and templates",
-    "diff": "the v1 registry diff",
     "diff-v2": "the v2 registry diff",
     "publication-manifest-v2": "the publication manifest of weaver registry package",
     "definition-manifest-v2": "the definition manifest (manifest.yaml)",
@@ -267,11 +266,19 @@ def policy_finding_schema() -> dict[str, Any]:
     return _finish(schema, "PolicyFinding", "A finding returned by a Rego policy.")
 
 
+def diff_schema() -> dict[str, Any]:
+    """The schema of `registry diff --format json` (weaver's v1 `SchemaChanges`)."""
+    from weavergen.diff import diff_schema as build
+
+    return build()
+
+
 SUPPORTED = {
     "resolved-registry": resolved_registry_schema,
     "semconv-group": semconv_group_schema,
     "semconv-definition-v2": semconv_definition_v2_schema,
     "policy-finding": policy_finding_schema,
+    "diff": diff_schema,
 }
 
 
