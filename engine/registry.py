@@ -22,6 +22,7 @@ from typing import Any
 from weavergen.cache import DiskCache, cache_dir
 from weavergen.diagnostics import Diagnostic, Range, Severity
 from weavergen.document import Document, FileCheck, digest_of, parse
+from weavergen.remote import fetch, fetch_diagnostic, parse_remote
 
 MANIFEST_NAMES = ("manifest.yaml", "registry_manifest.yaml")
 _SKIPPED = {"schema-next.yaml", *MANIFEST_NAMES}
@@ -168,17 +169,16 @@ def _single_top_folder(root: Path) -> Path:
 
 
 def locate(path: str, base: Path | None = None) -> tuple[Path | None, Diagnostic | None]:
-    """Turn a registry path (folder or archive, with optional `[sub_folder]`) into a local folder."""
+    """Turn a registry path (folder, archive or remote URL, optional `[sub_folder]`) into a local folder."""
     source, sub = split_vdir(path)
-    if re.match(r"^[a-z][a-z0-9+.-]*://", source):
-        return None, Diagnostic(
-            code="RegistryNotFound",
-            message=f"The semantic convention registry is not found (path_or_url: {path}). "
-            "Remote registries are not supported by `registry check` yet; download it and pass the folder "
-            "or archive.",
-            error={"RegistryNotFound": {"path_or_url": path, "error": "remote registry"}},
-        )
-    local = Path(source)
+    remote = parse_remote(source)
+    if remote is not None:
+        try:
+            local = fetch(remote)
+        except OSError as exc:
+            return None, fetch_diagnostic(path, remote, str(exc.strerror or exc))
+    else:
+        local = Path(source)
     if not local.is_absolute() and base is not None and not local.exists():
         local = base / local
     if not local.exists():
