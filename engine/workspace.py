@@ -213,14 +213,25 @@ class RegistryWorkspace:
         """Diagnostics of every file, including files with none."""
         return {f: self.diagnostics(f) for f in self.files()}
 
-    def _recompute(self) -> set[str]:
-        """Regroup every diagnostic by file; return the files whose diagnostics changed."""
-        snap = self.snapshot()
-        reg = snap.registry
+    def what_if(self, changes: dict[str, str]) -> dict[str, list[Diagnostic]]:
+        """Diagnostics by file (without policies) if these files had these texts; nothing is changed.
+
+        What a proposed fix is verified against before it is offered.
+        """
+        files = self.registry.files
+        for path, text in changes.items():
+            files = _replaced(files, path, self._load_one(path, text))
+        registry = replace(self.registry, files=files)
+        return self._grouped(registry, self._resolve(registry), [])
+
+    def _grouped(
+        self, reg: LoadedRegistry, resolution: Resolution, policy: list[Diagnostic]
+    ) -> dict[str, list[Diagnostic]]:
+        """Every diagnostic of a registry state, grouped by file and sorted by position."""
         found = reg.all_diagnostics()
         found.extend(_dependency_errors(reg))
-        found.extend(snap.resolution.diagnostics)
-        found.extend(self.policy_diagnostics)
+        found.extend(resolution.diagnostics)
+        found.extend(policy)
         found = apply_future(found, self.options.future)
         for spec in reg.files:
             found.extend(hints(spec))
@@ -232,6 +243,12 @@ class RegistryWorkspace:
                 by_file[target].append(d)
         for diags in by_file.values():
             diags.sort(key=Diagnostic.sort_key)
+        return by_file
+
+    def _recompute(self) -> set[str]:
+        """Regroup every diagnostic by file; return the files whose diagnostics changed."""
+        snap = self.snapshot()
+        by_file = self._grouped(snap.registry, snap.resolution, self.policy_diagnostics)
         changed = {
             f
             for f in set(by_file) | set(self._by_file)

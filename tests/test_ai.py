@@ -1,0 +1,244 @@
+"""AI-suggested fixes: verification drops bad proposals, consensus ranks the rest, timeouts and provider
+errors are contained, and pydantic-ai's real OpenAI provider works against a local compatible server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
+from pydantic_ai.models.function import AgentInfo, FunctionModel
+from pydantic_ai.models.test import TestModel
+
+from weavergen.ai import AISettings, FixProposal, LineEdit, suggest_fixes, verify
+from weavergen.diagnostics import Diagnostic
+from weavergen.fixes import apply_edits
+from weavergen.workspace import RegistryWorkspace
+
+REGISTRY = """groups:
+  - id: registry.acme.order
+    type: attribute_group
+    stability: development
+    brief: Order attributes.
+    attributes:
+      - id: acme.order.id
+        type: string
+        stability: development
+        brief: Order id.
+        examples: ["o-1"]
+      - id: acme.order.total
+        type: doubel
+        stability: development
+        brief: Order total.
+        examples: [12.5]
+  - id: span.acme.checkout
+    type: span
+    span_kind: server
+    stability: development
+    brief: Checkout.
+    attributes:
+      - ref: acme.order.id
+        requirement_level: required
+"""
+TYPE_LINE = 13
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Iterator[tuple[RegistryWorkspace, Diagnostic]]:
+    (tmp_path / "manifest.yaml").write_text(
+        "schema_url: https://example.com/schemas/acme/1.0.0\ndescription: Test.\nstability: development\n"
+    )
+    (tmp_path / "registry.yaml").write_text(REGISTRY)
+    ws = RegistryWorkspace(tmp_path)
+    path = str((tmp_path / "registry.yaml").resolve())
+    target = next(d for d in ws.diagnostics(path) if d.code == "InvalidSemConvSpec")
+    assert target.range is not None and target.range.start.line == TYPE_LINE - 1
+    yield ws, target
+
+
+def proposal(title: str, *edits: tuple[int, int, str]) -> dict[str, Any]:
+    return FixProposal(
+        title=title,
+        rationale=f"{title}.",
+        edits=[LineEdit(start_line=s, end_line=e, new_text=t) for s, e, t in edits],
+    ).model_dump()
+
+
+def answering(*proposals: dict[str, Any], delay: float = 0.0) -> FunctionModel:
+    """A model that answers with these proposals through the output tool, as a real model would."""
+
+    async def respond(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        if delay:
+            await asyncio.sleep(delay)
+        return ModelResponse(parts=[ToolCallPart(info.output_tools[0].name, {"proposals": list(proposals)})])
+
+    return FunctionModel(respond)
+
+
+def suggest(ws: RegistryWorkspace, target: Diagnostic, *models: Any, timeout: float = 10.0) -> Any:
+    return asyncio.run(suggest_fixes(ws, target, list(models), AISettings(timeout=timeout)))
+
+
+GOOD = proposal("Use the double type", (TYPE_LINE, TYPE_LINE, "        type: double"))
+GOOD_QUOTED = proposal("Spell the type double", (TYPE_LINE, TYPE_LINE, '        type: "double"'))
+STILL_BROKEN = proposal("Use dubble", (TYPE_LINE, TYPE_LINE, "        type: dubble"))
+BREAKS_EXAMPLE = proposal("Use int", (TYPE_LINE, TYPE_LINE, "        type: int"))
+BREAKS_OTHER = proposal(
+    "Fix both types", (8, 8, "        type: strin"), (TYPE_LINE, TYPE_LINE, "        type: double")
+)
+
+
+def test_only_verified_proposals_are_offered(workspace: tuple[RegistryWorkspace, Diagnostic]) -> None:
+    ws, target = workspace
+    result = suggest(ws, target, answering(STILL_BROKEN, BREAKS_EXAMPLE, BREAKS_OTHER, GOOD))
+    assert [f.fix.title for f in result.fixes] == ["Use the double type"]
+    assert len(result.rejected) == 3
+    assert any("InvalidExampleError" in r for r in result.rejected)
+    fixed = apply_edits(ws.text_of(target.file or "") or "", result.fixes[0].fix.edits)
+    after = ws.what_if({target.file or "": fixed})
+    assert not [d for ds in after.values() for d in ds if d.is_error]
+    assert (
+        result.fixes[0].fix.edits[0].range.start.line == TYPE_LINE - 1
+    )  # a minimal edit, not the whole file
+
+
+def test_consensus_puts_the_fix_most_models_agree_on_first(
+    workspace: tuple[RegistryWorkspace, Diagnostic],
+) -> None:
+    ws, target = workspace
+    other = proposal("Use double, drop the stability", (TYPE_LINE, TYPE_LINE + 1, "        type: double"))
+    result = suggest(ws, target, answering(other), answering(GOOD), answering(GOOD_QUOTED))
+    assert [len(f.agreeing) for f in result.fixes] == [2, 1]
+    assert result.fixes[0].label.endswith("(2/3 models agree)")
+    assert result.fixes[0].fix.title in ("Use the double type", "Spell the type double")
+
+
+def test_a_tie_goes_to_the_fix_with_fewer_new_warnings(
+    workspace: tuple[RegistryWorkspace, Diagnostic],
+) -> None:
+    ws, target = workspace
+    with_warning = proposal(
+        "Use double, drop the stability", (TYPE_LINE, TYPE_LINE + 1, "        type: double")
+    )
+    result = suggest(ws, target, answering(with_warning), answering(GOOD))
+    assert [len(f.agreeing) for f in result.fixes] == [1, 1]
+    assert [f.new_warnings for f in result.fixes] == sorted(f.new_warnings for f in result.fixes)
+    assert (result.fixes[0].new_warnings, result.fixes[1].new_warnings) == (0, 1)
+    assert result.fixes[0].fix.title == "Use the double type"
+
+
+def test_a_slow_model_times_out_and_the_others_still_count(
+    workspace: tuple[RegistryWorkspace, Diagnostic],
+) -> None:
+    ws, target = workspace
+    result = suggest(ws, target, answering(GOOD), answering(GOOD_QUOTED, delay=30), timeout=0.5)
+    assert [f.fix.title for f in result.fixes] == ["Use the double type"]
+    assert result.fixes[0].asked == 2 and len(result.fixes[0].agreeing) == 1
+    assert len(result.errors) == 1 and "no answer within 0.5 s" in result.errors[0]
+
+
+def test_a_model_that_answers_garbage_is_an_error_not_a_crash(
+    workspace: tuple[RegistryWorkspace, Diagnostic],
+) -> None:
+    ws, target = workspace
+
+    def nonsense(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        return ModelResponse(parts=[ToolCallPart(info.output_tools[0].name, {"proposals": "none"})])
+
+    result = suggest(ws, target, FunctionModel(nonsense), TestModel())
+    assert len(result.errors) == 1 and "UnexpectedModelBehavior" in result.errors[0]
+    path = target.file or ""
+    for f in result.fixes:  # whatever TestModel's schema-shaped answer was, an offered fix is a verified one
+        ok, _, _ = verify(ws, target, path, apply_edits(ws.text_of(path) or "", f.fix.edits))
+        assert ok
+
+
+def test_settings_say_why_ai_is_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    assert "no model is configured" in (AISettings().unavailable_reason() or "")
+    assert "OPENAI_API_KEY" in (AISettings(models=["openai:gpt-4o-mini"]).unavailable_reason() or "")
+    assert AISettings(models=["openai:gpt-4o-mini"], api_key="k").unavailable_reason() is None
+    assert AISettings(models=["llama3"], endpoint="http://127.0.0.1:1/v1").unavailable_reason() is None
+    assert "provider:model" in (AISettings(models=["gpt-4o"]).unavailable_reason() or "")
+
+
+# pydantic-ai's real OpenAI provider against an OpenAI-compatible server on 127.0.0.1.
+
+
+class _ChatServer(BaseHTTPRequestHandler):
+    requests: ClassVar[list[dict[str, Any]]] = []
+    answer: ClassVar[Callable[[dict[str, Any]], dict[str, Any]]]
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+        _ChatServer.requests.append(
+            {"path": self.path, "auth": self.headers.get("Authorization"), "body": body}
+        )
+        output = _ChatServer.answer(body)
+        message: dict[str, Any] = {"role": "assistant", "content": None}
+        if body.get("tools"):
+            name = body["tools"][0]["function"]["name"]
+            message["tool_calls"] = [
+                {
+                    "id": "call_1",
+                    "type": "function",
+                    "function": {"name": name, "arguments": json.dumps(output)},
+                }
+            ]
+            finish = "tool_calls"
+        else:
+            message["content"] = json.dumps(output)
+            finish = "stop"
+        reply = {
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "created": 0,
+            "model": body.get("model"),
+            "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+        }
+        data = json.dumps(reply).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        return None
+
+
+def test_openai_compatible_endpoint_through_pydantic_ais_openai_provider(
+    workspace: tuple[RegistryWorkspace, Diagnostic],
+) -> None:
+    ws, target = workspace
+    _ChatServer.requests.clear()
+    _ChatServer.answer = lambda body: {"proposals": [GOOD, STILL_BROKEN]}
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _ChatServer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        settings = AISettings(
+            models=["openai:local-model"],
+            endpoint=f"http://127.0.0.1:{server.server_port}/v1",
+            api_key="sk-test",
+        )
+        assert settings.unavailable_reason() is None
+        result = asyncio.run(suggest_fixes(ws, target, settings.models, settings))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [f.fix.title for f in result.fixes] == ["Use the double type"]
+    assert result.fixes[0].agreeing == ["openai:local-model"]
+    request = _ChatServer.requests[0]
+    assert request["path"] == "/v1/chat/completions"
+    assert request["auth"] == "Bearer sk-test"
+    assert request["body"]["model"] == "local-model"
+    prompt = json.dumps(request["body"]["messages"])
+    assert "InvalidSemConvSpec" in prompt and "type: doubel" in prompt and "acme.order.id" in prompt
