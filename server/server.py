@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -196,19 +197,34 @@ class WeavergenServer(LanguageServer):
         if pending is not None:  # check the saved text, not the one before the last edit
             with contextlib.suppress(asyncio.CancelledError):
                 await pending
-        snap = ws.snapshot()
+        generation = ws.generation
         loop = asyncio.get_running_loop()
         try:
-            found = await loop.run_in_executor(self.policy_pool, run_check_workflow, ws, snap)
+            found = await loop.run_in_executor(self.policy_pool, run_check_workflow, ws)
         except Exception:
             log.exception("check workflow failed")
             return
-        changed = await self.run(ws.set_policy_diagnostics, snap.generation, found) or set()
+        changed = await self.run(ws.set_policy_diagnostics, generation, found) or set()
         self.publish(ws, changed)
-        if self.settings.generate_on_save:
-            await loop.run_in_executor(
-                self.policy_pool, run_generate_on_save, ws, self.settings.generate_on_save
-            )
+        targets = self.settings.generate_on_save
+        log.info("saved %s: %d policy finding(s); generate %s", uri, len(found), targets)
+        if targets:
+            base = self.folder_of(ws)
+            templates, output = base / self.settings.templates, base / self.settings.output
+            try:
+                written = await loop.run_in_executor(
+                    self.policy_pool, run_generate_on_save, ws, targets, templates, output
+                )
+                log.info("generate-on-save wrote %d file(s) for %s", len(written), targets)
+            except Exception:
+                log.exception("generate-on-save failed")
+
+    def folder_of(self, ws: RegistryWorkspace) -> Path:
+        """The workspace folder holding a registry: where `templates` and `output` settings are resolved."""
+        for folder in self.folders():
+            if ws.root.is_relative_to(folder.resolve()):
+                return folder.resolve()
+        return ws.root.parent
 
     async def poll_disk(self) -> None:
         """Fallback for clients that cannot watch files: notice disk changes every few seconds."""
@@ -302,6 +318,7 @@ async def did_change(ls: WeavergenServer, params: t.DidChangeTextDocumentParams)
 @server.feature(t.TEXT_DOCUMENT_DID_SAVE, t.SaveOptions(include_text=False))
 async def did_save(ls: WeavergenServer, params: t.DidSaveTextDocumentParams) -> None:
     """Run the check workflow (and generate-on-save) for the saved file's registry."""
+    await ls.ready.wait()
     ws = ls.owner(path_of(params.text_document.uri))
     if ws is not None:
         ls.spawn(ls.saved(ws, params.text_document.uri))
@@ -310,6 +327,7 @@ async def did_save(ls: WeavergenServer, params: t.DidSaveTextDocumentParams) -> 
 @server.feature(t.TEXT_DOCUMENT_DID_CLOSE)
 async def did_close(ls: WeavergenServer, params: t.DidCloseTextDocumentParams) -> None:
     """Drop the overlay: the file's disk text (and diagnostics) apply again."""
+    await ls.ready.wait()
     uri, path = params.text_document.uri, path_of(params.text_document.uri)
     task = ls.pending.pop(uri, None)
     if task is not None:
@@ -322,6 +340,7 @@ async def did_close(ls: WeavergenServer, params: t.DidCloseTextDocumentParams) -
 @server.feature(t.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 async def did_change_watched_files(ls: WeavergenServer, params: t.DidChangeWatchedFilesParams) -> None:
     """Keep the model in sync with files changed outside the editor; a new manifest adds a registry."""
+    await ls.ready.wait()
     reload = False
     for change in params.changes:
         path = path_of(change.uri)
@@ -374,8 +393,13 @@ def main(argv: list[str] | None = None) -> None:
 
 def serve(tcp: bool = False, host: str = "127.0.0.1", port: int = 2087) -> None:
     """Run the server until the client exits."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("pygls").setLevel(logging.WARNING)
+    logging.basicConfig(
+        level=logging.WARNING,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+        filename=os.environ.get("WEAVERGEN_LSP_LOG") or None,  # default: stderr
+        force=True,
+    )
+    logging.getLogger("weavergen").setLevel(logging.INFO)
     from weavergen.server import features  # noqa: F401  (registers navigation and code actions)
 
     if tcp:

@@ -21,6 +21,8 @@ class Settings:
     future: bool = False
     v2: bool = False
     generate_on_save: list[str] = field(default_factory=list)
+    templates: str = "templates"
+    output: str = "output"
     debounce_ms: int = DEFAULT_DEBOUNCE_MS
 
     @classmethod
@@ -32,6 +34,9 @@ class Settings:
             s.registry_path = raw["registryPath"].strip()
         s.policies = _strings(raw.get("policies"))
         s.generate_on_save = _strings(raw.get("generateOnSave"))
+        for key in ("templates", "output"):
+            if isinstance(raw.get(key), str) and raw[key].strip():
+                setattr(s, key, raw[key].strip())
         for key, attr in (("skipPolicies", "skip_policies"), ("future", "future"), ("v2", "v2")):
             if isinstance(raw.get(key), bool):
                 setattr(s, attr, raw[key])

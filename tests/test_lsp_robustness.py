@@ -216,3 +216,26 @@ def test_tcp_mode_serves_on_loopback_and_exits(tmp_path: Path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+async def test_generate_on_save_renders_the_configured_target(lsp: LanguageClient, tmp_path: Path) -> None:
+    root = write_registry(tmp_path / "reg", {"attrs.yaml": ATTRS})
+    target = tmp_path / "templates" / "ids"
+    target.mkdir(parents=True)
+    (target / "weaver.yaml").write_text(
+        "templates:\n  - template: ids.txt.j2\n    filter: .\n    application_mode: single\n"
+    )
+    (target / "ids.txt.j2").write_text("{% for g in ctx.groups %}{{ g.id }}\n{% endfor %}")
+    await start(lsp, tmp_path, generateOnSave=["ids"])
+    attrs = root / "attrs.yaml"
+    text = open_doc(lsp, attrs)
+    renamed = text.replace("registry.demo", "registry.renamed")
+    change_doc(lsp, attrs, renamed, 2)
+    attrs.write_text(renamed)
+    lsp.text_document_did_save(t.DidSaveTextDocumentParams(t.TextDocumentIdentifier(uri(attrs))))
+    out = tmp_path / "output" / "ids.txt"
+    for _ in range(1500):
+        if out.exists() and "registry.renamed" in out.read_text():
+            break
+        await asyncio.sleep(0.02)
+    assert out.read_text().split() == ["registry.renamed"]
