@@ -126,3 +126,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 from weavergen.cli import forge as _forge  # noqa: E402, F401 - registers `registry generate`, `update-markdown`
+from weavergen.cli import livecheck as _livecheck  # noqa: E402, F401 - registers `registry live-check`, `emit`

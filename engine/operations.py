@@ -310,6 +310,22 @@ def update_markdown(ctx: RunContext, settings: Mapping[str, Any] | None = None) 
     ctx.outputs["markdown"] = report
     return {"files": report.files, "snippets": report.snippets, "changed": len(report.changed)}
 
+def live_check(ctx: RunContext, **params: Any) -> dict[str, Any]:
+    """Check telemetry samples (OTLP receivers, stdin or a file) against the resolved registry."""
+    from weavergen.livecheck.run import live_check_operation
+
+    try:
+        return live_check_operation(ctx, params)
+    except OSError as exc:
+        raise OperationError(str(exc)) from exc
+
+
+def emit(ctx: RunContext, **params: Any) -> dict[str, Any]:
+    """Emit the registry's spans, metrics and events as example telemetry through the OpenTelemetry SDK."""
+    from weavergen.emit import emit_operation
+
+    return emit_operation(ctx, params)
+
 
 OPERATIONS: dict[str, Operation] = {
     op.name: op
@@ -327,6 +343,8 @@ OPERATIONS: dict[str, Operation] = {
         Operation(
             "weaver.registry.update_markdown", update_markdown, "Refresh the semconv snippets of markdown."
         ),
+        Operation("weaver.livecheck.run", live_check, "Live-check telemetry samples against the registry."),
+        Operation("weaver.registry.emit", emit, "Emit the registry's signals as example telemetry."),
     )
 }
 """Every operation a service task may name; user BPMN is refused if it names anything else."""

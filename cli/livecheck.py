@@ -1,0 +1,347 @@
+"""`weavergen registry live-check` and `registry emit`: telemetry checked against or emitted from a registry.
+
+Thin adapters: the flags become workflow parameters, the engine (`weavergen.livecheck`, `weavergen.emit`)
+does the work; this module only streams the annotated samples, prints the report and sets the exit code.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from weavergen.cli.main import BOOL_FLAGS
+from weavergen.cli.registry import (
+    DiagnosticFormatOption,
+    DiagnosticStdoutOption,
+    FollowSymlinksOption,
+    IncludeUnreferencedOption,
+    PolicyOption,
+    RegistryOption,
+    SkipPoliciesOption,
+    V2Option,
+    _checked,
+    _one_of,
+    _render,
+    _write,
+    registry_app,
+)
+
+if TYPE_CHECKING:
+    from weavergen.cli.main import GlobalOptions
+    from weavergen.config import CheckOverrides
+    from weavergen.livecheck.run import LiveCheckOutcome
+
+BOOL_FLAGS.setdefault("--no-stream", "--stream")
+BOOL_FLAGS.setdefault("--no-stats", "--stats")
+BOOL_FLAGS.setdefault("--stdout", "--no-stdout")
+
+REPORT_FORMATS = ("ansi", "json", "jsonl", "yaml")
+INPUT_FORMATS = ("json", "text")
+FAIL_ON = ("violation", "improvement", "information", "none")
+_EXTENSIONS = {"ansi": "txt", "json": "json", "jsonl": "jsonl", "yaml": "yaml"}
+
+
+def _overrides(
+    options: GlobalOptions,
+    registry: str | None,
+    policy: list[str] | None,
+    skip_policies: bool | None,
+    v2: bool | None,
+    follow_symlinks: bool | None,
+    include_unreferenced: bool | None,
+    diagnostic_format: str | None,
+    diagnostic_stdout: bool | None,
+) -> CheckOverrides:
+    from weavergen.config import CheckOverrides
+
+    return CheckOverrides(
+        registry=registry,
+        policies=list(policy or []),
+        skip_policies=skip_policies,
+        v2=v2,
+        future=options.future,
+        follow_symlinks=follow_symlinks,
+        include_unreferenced=include_unreferenced,
+        diagnostic_format=diagnostic_format,
+        diagnostic_stdout=diagnostic_stdout,
+    )
+
+
+@registry_app.command("live-check")
+def live_check_command(
+    ctx: typer.Context,
+    registry: RegistryOption = None,
+    policy: PolicyOption = None,
+    skip_policies: SkipPoliciesOption = None,
+    v2: V2Option = None,
+    follow_symlinks: FollowSymlinksOption = None,
+    include_unreferenced: IncludeUnreferencedOption = None,
+    diagnostic_format: DiagnosticFormatOption = None,
+    diagnostic_stdout: DiagnosticStdoutOption = None,
+    input_source: Annotated[
+        str,
+        typer.Option(
+            "--input-source", metavar="<INPUT_SOURCE>", help="otlp, stdin, or a file path. [default: otlp]"
+        ),
+    ] = "otlp",
+    input_format: Annotated[
+        str,
+        typer.Option(
+            "--input-format",
+            metavar="[json|text]",
+            help="json (weaver's samples, or OTLP/JSON) or text (`name` or `name=value` lines); not used "
+            "for otlp. [default: json]",
+            callback=_one_of(INPUT_FORMATS),
+        ),
+    ] = "json",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            metavar="[ansi|json|jsonl|yaml]",
+            help="Format of the report. [default: ansi]",
+            callback=_one_of(REPORT_FORMATS),
+        ),
+    ] = "ansi",
+    no_stream: Annotated[
+        bool,
+        typer.Option("--no-stream/--stream", help="Build the whole report before printing it (ansi, jsonl)."),
+    ] = False,
+    no_stats: Annotated[
+        bool,
+        typer.Option("--no-stats/--stats", help="Do not accumulate statistics (then --fail-on never fires)."),
+    ] = False,
+    fail_on: Annotated[
+        str,
+        typer.Option(
+            "--fail-on",
+            metavar="[violation|improvement|information|none]",
+            help="Exit 1 when a finding reaches this level; none never fails. [default: violation]",
+            callback=_one_of(FAIL_ON),
+        ),
+    ] = "violation",
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="<OUTPUT>",
+            help="Folder to write the report into (live_check.<format>), or `none` for no report.",
+        ),
+    ] = None,
+    otlp_grpc_address: Annotated[
+        str,
+        typer.Option(
+            "--otlp-grpc-address",
+            metavar="<ADDRESS>",
+            help="Address of the OTLP listeners (gRPC and HTTP). Loopback by default, unlike weaver's "
+            "0.0.0.0. [default: 127.0.0.1]",
+        ),
+    ] = "127.0.0.1",
+    otlp_grpc_port: Annotated[
+        int, typer.Option("--otlp-grpc-port", help="Port of the OTLP/gRPC listener; -1 turns it off.")
+    ] = 4317,
+    otlp_http_port: Annotated[
+        int,
+        typer.Option(
+            "--otlp-http-port",
+            help="Port of the OTLP/HTTP listener (/v1/traces, /v1/metrics, /v1/logs; protobuf or JSON; "
+            "gzip); -1 turns it off.",
+        ),
+    ] = 4318,
+    admin_port: Annotated[
+        int, typer.Option("--admin-port", help="Port of the admin endpoints (GET /health, POST /stop).")
+    ] = 4320,
+    inactivity_timeout: Annotated[
+        float,
+        typer.Option(
+            "--inactivity-timeout", help="Stop after this many seconds without telemetry; 0 = never."
+        ),
+    ] = 10.0,
+    advice_policies: Annotated[
+        str | None,
+        typer.Option(
+            "--advice-policies",
+            metavar="<DIR>",
+            help="Folder of Rego policies (package live_check_advice) replacing the default advice.",
+        ),
+    ] = None,
+    advice_preprocessor: Annotated[
+        str | None,
+        typer.Option(
+            "--advice-preprocessor",
+            metavar="<FILE>",
+            help="jq script whose output replaces the registry data given to the advice policies.",
+        ),
+    ] = None,
+) -> None:
+    """Perform a live check on sample telemetry by comparing it to a semantic convention registry.
+
+    Samples come from the OTLP receivers (gRPC, and HTTP which weaver lacks), from stdin or from a file
+    (weaver's JSON samples, OTLP/JSON, or the OTLP JSON file exporter's lines). Exits 1 when a finding
+    reaches --fail-on or the input is invalid.
+    """
+    from weavergen.livecheck.run import LiveCheckControl, register_control, release_control
+
+    options: GlobalOptions = ctx.obj
+    overrides = _overrides(
+        options, registry, policy, skip_policies, v2, follow_symlinks, include_unreferenced,
+        diagnostic_format, diagnostic_stdout,
+    )  # fmt: skip
+    stream = not no_stream and output is None and fmt in ("ansi", "jsonl")
+    color = fmt == "ansi" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    control = LiveCheckControl(
+        sink=_stream_sink(fmt, color) if stream else None,
+        on_listening=None if options.quiet else _announce(otlp_grpc_address),
+    )
+    token = register_control(control)
+    params: dict[str, Any] = {
+        "input_source": input_source,
+        "input_format": input_format,
+        "fail_on": fail_on,
+        "no_stats": no_stats,
+        "keep_samples": not stream,
+        "advice_policies": advice_policies,
+        "advice_preprocessor": advice_preprocessor,
+        "address": otlp_grpc_address,
+        "grpc_port": otlp_grpc_port,
+        "http_port": otlp_http_port,
+        "admin_port": admin_port,
+        "inactivity_timeout": inactivity_timeout,
+        "control": token,
+    }
+    previous = _on_interrupt(control.stop)
+    try:
+        code, run, settings = _checked(
+            overrides, options, quiet=options.quiet, render_empty=False, workflow="registry_live_check",
+            params=params,
+        )  # fmt: skip
+    finally:
+        release_control(token)
+        _restore_interrupt(previous)
+    outcome: LiveCheckOutcome | None = run.context.outputs.get("live_check") if run is not None else None
+    if outcome is None or settings is None:
+        raise typer.Exit(code or 1)
+    if outcome.diagnostics:
+        err = sys.stdout if settings.diagnostic_stdout else sys.stderr
+        _write(err, _render(outcome.diagnostics, None, settings.diagnostic_format, err, quiet=options.quiet))
+    _write_report(outcome, fmt, output, stream, color)
+    raise typer.Exit(max(code, outcome.exit_code))
+
+
+def _stream_sink(fmt: str, color: bool) -> Any:
+    """Print each checked sample as soon as it is checked (ansi text, or one JSON line)."""
+    from weavergen.livecheck.report import render_sample_ansi
+    from weavergen.output import to_jsonl
+
+    def sink(sample: dict[str, Any]) -> None:
+        sys.stdout.write(render_sample_ansi(sample, color) if fmt == "ansi" else to_jsonl([sample]))
+        sys.stdout.flush()
+
+    return sink
+
+
+def _announce(address: str) -> Any:
+    def announce(ports: dict[str, int]) -> None:
+        names = {"grpc": "OTLP/gRPC", "http": "OTLP/HTTP", "admin": "admin"}
+        where = ", ".join(f"{names[k]} {address}:{p}" for k, p in ports.items())
+        _write(sys.stderr, f"live-check listening: {where}")
+
+    return announce
+
+
+def _write_report(
+    outcome: LiveCheckOutcome, fmt: str, output: str | None, streamed: bool, color: bool
+) -> None:
+    """The report (or, after streaming, only the statistics) to stdout or into the -o folder."""
+    from weavergen.livecheck.report import render_report, render_statistics_ansi
+    from weavergen.output import OutputError, to_jsonl, write_atomic
+
+    if output == "none":
+        return
+    report = outcome.report
+    if streamed:
+        stats = report.get("statistics")
+        if stats:
+            sys.stdout.write(
+                render_statistics_ansi(stats) if fmt == "ansi" else to_jsonl([{"statistics": stats}])
+            )
+        return
+    text = render_report(report, fmt, color and output is None)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        write_atomic(Path(output) / f"live_check.{_EXTENSIONS[fmt]}", text)
+    except OutputError as exc:
+        _write(sys.stderr, f"error: {exc}")
+        raise typer.Exit(1) from None
+
+
+def _on_interrupt(stop: Any) -> Any:
+    """Ctrl-C ends the run and still prints the report (weaver stops on SIGINT too)."""
+    if sys.platform == "win32":
+        return None
+    try:
+        return signal.signal(signal.SIGINT, lambda *_: stop())
+    except ValueError:  # not the main thread
+        return None
+
+
+def _restore_interrupt(previous: Any) -> None:
+    if previous is not None:
+        signal.signal(signal.SIGINT, previous)
+
+
+@registry_app.command("emit")
+def emit_command(
+    ctx: typer.Context,
+    registry: RegistryOption = None,
+    policy: PolicyOption = None,
+    skip_policies: SkipPoliciesOption = None,
+    v2: V2Option = None,
+    follow_symlinks: FollowSymlinksOption = None,
+    include_unreferenced: IncludeUnreferencedOption = None,
+    diagnostic_format: DiagnosticFormatOption = None,
+    diagnostic_stdout: DiagnosticStdoutOption = None,
+    stdout: Annotated[
+        bool, typer.Option("--stdout/--no-stdout", help="Write the telemetry to standard output.")
+    ] = False,
+    endpoint: Annotated[
+        str,
+        typer.Option(
+            "--endpoint",
+            metavar="<ENDPOINT>",
+            help="OTLP/gRPC endpoint; OTEL_EXPORTER_OTLP_ENDPOINT overrides it. [default: http://localhost:4317]",
+        ),
+    ] = "http://localhost:4317",
+) -> None:
+    """Emits a semantic convention registry as example signals to your OTLP receiver.
+
+    Every span, metric and event of the registry, with example attribute values, through the OpenTelemetry
+    SDK over OTLP/gRPC (or to stdout). The registry is checked first; an error exits 1 and emits nothing.
+    """
+    options: GlobalOptions = ctx.obj
+    overrides = _overrides(
+        options, registry, policy, skip_policies, v2, follow_symlinks, include_unreferenced,
+        diagnostic_format, diagnostic_stdout,
+    )  # fmt: skip
+    params = {"endpoint": endpoint, "stdout": stdout}
+    code, run, _ = _checked(
+        overrides, options, quiet=options.quiet, render_empty=False, workflow="registry_emit", params=params
+    )
+    emitted = run.context.outputs.get("emitted") if run is not None else None
+    if emitted is None:
+        raise typer.Exit(code or 1)
+    if not options.quiet:
+        counts = emitted.summary()
+        _write(
+            sys.stderr,
+            f"emitted {counts['spans']} spans, {counts['metrics']} metrics, {counts['events']} events",
+        )
+    raise typer.Exit(code)

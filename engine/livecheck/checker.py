@@ -1,0 +1,602 @@
+"""weaver's live-check advisors: registry lookups, deprecation, stability, types, enums, units,
+instruments, requirement levels, entity associations, and the Rego advice policies.
+
+`LiveChecker.check(sample)` annotates each node of a sample with `live_check_result` (weaver's
+`{all_advice, highest_advice_level}`) and returns the findings; ids, levels and messages are weaver's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from weavergen.diagnostics import Diagnostic
+from weavergen.livecheck.samples import Sample
+from weavergen.resolve import Resolution
+
+LEVELS = ("information", "improvement", "violation")
+LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
+
+DEFAULT_ADVICE_POLICY_NAME = "defaults/policies/live_check_advice/otel.rego"
+DEFAULT_ADVICE_POLICY = r"""package live_check_advice
+
+import rego.v1
+
+# weaver's default advice: attribute and metric naming, and namespaces against the registry.
+# `data` holds the sets the default preprocessor computes from the registry.
+
+name_regex := "^[a-z][a-z0-9]*([._][a-z0-9]+)*$"
+
+derive_namespaces(name) := [concat(".", array.slice(parts, 0, i)) |
+	parts := split(name, ".")
+	count(parts) > 1
+	some i in numbers.range(1, count(parts) - 1)
+]
+
+deny contains finding("missing_namespace", "improvement",
+	sprintf("Attribute '%s' does not have a namespace.", [name]), name) if {
+	name := input.sample.attribute.name
+	not contains(name, ".")
+}
+
+deny contains finding("invalid_format", "violation",
+	sprintf("Attribute '%s' does not match name formatting rules.", [name]), name) if {
+	name := input.sample.attribute.name
+	not regex.match(name_regex, name)
+}
+
+deny contains object.union(finding("invalid_format", "violation",
+	sprintf("Metric '%s' does not match name formatting rules.", [name]), name),
+	{"context": {"metric_name": name}}) if {
+	name := input.sample.metric.name
+	not regex.match(name_regex, name)
+}
+
+deny contains object.union(finding("illegal_namespace", "violation",
+	sprintf("Attribute '%s' uses the namespace '%s', which is an existing attribute.", [name, ns]), name),
+	{"context": {"attribute_key": name, "namespace": ns}}) if {
+	name := input.sample.attribute.name
+	contains(name, ".")
+	some ns in derive_namespaces(name)
+	data.attributes_set[ns]
+	not data.deprecated_attributes_set[ns]
+}
+
+deny contains object.union(finding("extends_namespace", "information",
+	sprintf("Attribute '%s' extends the existing namespace '%s'.", [name, ns]), name),
+	{"context": {"attribute_key": name, "namespace": ns}}) if {
+	name := input.sample.attribute.name
+	contains(name, ".")
+	not is_template(name)
+	not data.attributes_set[name]
+	matches := [n | some n in derive_namespaces(name); data.namespaces_to_check_set[n]]
+	count(matches) > 0
+	ns := matches[count(matches) - 1]
+}
+
+finding(id, level, message, name) := {
+	"id": id,
+	"level": level,
+	"message": message,
+	"context": {"attribute_key": name},
+	"signal_type": input.signal_type,
+	"signal_name": input.signal_name,
+}
+
+is_template(name) if {
+	some template in object.keys(data.templates_set)
+	startswith(name, template)
+}
+"""
+
+
+def finding(
+    id: str, level: str, message: str, context: dict[str, Any], signal: tuple[str | None, str | None]
+) -> dict[str, Any]:
+    """A weaver `PolicyFinding` as the report serialises it."""
+    return {
+        "id": id,
+        "context": context,
+        "message": message,
+        "level": level,
+        "signal_type": signal[0],
+        "signal_name": signal[1],
+    }
+
+
+def highest_level(findings: Sequence[dict[str, Any]]) -> str | None:
+    """The highest level among findings (violation > improvement > information)."""
+    ranked = [f["level"] for f in findings if f.get("level") in LEVEL_RANK]
+    return max(ranked, key=LEVEL_RANK.__getitem__) if ranked else None
+
+
+@dataclass(slots=True)
+class RegistryIndex:
+    """What live-check looks samples up in: attributes, templates, metrics, events and entities by name."""
+
+    attributes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    templates: dict[str, dict[str, Any]] = field(default_factory=dict)
+    metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
+    events: dict[str, dict[str, Any]] = field(default_factory=dict)
+    entities: dict[str, dict[str, Any]] = field(default_factory=dict)
+    schema_url: str = ""
+
+    @classmethod
+    def of(cls, resolution: Resolution) -> RegistryIndex:
+        """Index a resolved registry; registry attribute groups win over signal groups' copies."""
+        index = cls()
+        schema = resolution.template_schema()
+        index.schema_url = str(schema.get("registry_url", ""))
+        groups = sorted(schema["groups"], key=lambda g: not str(g["id"]).startswith("registry."))
+        for group in groups:
+            for attr in group.get("attributes", []):
+                target = index.templates if _is_template(attr) else index.attributes
+                target.setdefault(str(attr["name"]), attr)
+            kind = group.get("type")
+            if kind == "metric" and group.get("metric_name"):
+                index.metrics.setdefault(str(group["metric_name"]), group)
+            elif kind == "event" and group.get("name"):
+                index.events.setdefault(str(group["name"]), group)
+            elif kind == "entity" and group.get("name"):
+                index.entities.setdefault(str(group["name"]), group)
+        return index
+
+    def find_attribute(self, name: str) -> tuple[dict[str, Any] | None, bool]:
+        """The registry attribute of a sample name, and whether it matched through a template."""
+        if name in self.attributes:
+            return self.attributes[name], False
+        matches = [t for t in self.templates if name.startswith(t)]
+        if not matches:
+            return None, False
+        return self.templates[max(matches, key=len)], True
+
+    def advice_data(self) -> dict[str, Any]:
+        """What weaver's default jq preprocessor (`defaults/jq/advice.jq`) gives the Rego policies."""
+        namespaces: dict[str, bool] = {}
+        for name in self.attributes:
+            parts = name.split(".")
+            for i in range(1, len(parts)):
+                namespaces[".".join(parts[:i])] = True
+        return {
+            "attributes_set": dict.fromkeys(self.attributes, True),
+            "deprecated_attributes_set": {n: True for n, a in self.attributes.items() if a.get("deprecated")},
+            "templates_set": dict.fromkeys(self.templates, True),
+            "namespaces_to_check_set": namespaces,
+            "schema_url": self.schema_url,
+            "entities": sorted(self.entities),
+        }
+
+
+def _is_template(attr: dict[str, Any]) -> bool:
+    kind = attr.get("type")
+    return isinstance(kind, str) and kind.startswith("template[")
+
+
+class AdvicePolicies:
+    """The `live_check_advice` Rego package (the default, or `--advice-policies`), evaluated per sample."""
+
+    def __init__(self, engine: Any, provenance: str) -> None:
+        self._engine = engine
+        self.provenance = provenance
+        self.diagnostics: list[Diagnostic] = []
+
+    @classmethod
+    def load(
+        cls, directory: str | None, data: dict[str, Any], preprocessor: str | None = None
+    ) -> tuple[AdvicePolicies | None, list[Diagnostic]]:
+        """Load the policies and the preprocessed registry data; bad policies become diagnostics."""
+        import regorus
+
+        from weavergen.policy import invalid_policy_diagnostic
+
+        sources: list[tuple[str, str]] = []
+        diagnostics: list[Diagnostic] = []
+        if directory is None:
+            sources.append((DEFAULT_ADVICE_POLICY_NAME, DEFAULT_ADVICE_POLICY))
+        elif not os.path.isdir(directory):
+            return None, [
+                Diagnostic(
+                    code="InvalidAdvicePolicies",
+                    message=f"The advice policies directory '{directory}' does not exist.",
+                    file=directory,
+                )
+            ]
+        else:
+            for path in _rego_files(directory):
+                try:
+                    with open(path, encoding="utf-8") as fh:
+                        sources.append((path, fh.read()))
+                except (OSError, UnicodeDecodeError) as err:
+                    diagnostics.append(invalid_policy_diagnostic(path, None, f"Failed to read {path}: {err}"))
+        engine = regorus.Engine()
+        for name, text in sources:
+            try:
+                engine.add_policy(name, text)
+            except RuntimeError as err:
+                diagnostics.append(
+                    invalid_policy_diagnostic(name, text, str(err).split("Stack backtrace:")[0])
+                )
+        if preprocessor is not None:
+            data, problem = _preprocess(preprocessor, data)
+            if problem is not None:
+                diagnostics.append(problem)
+        engine.add_data_json(json.dumps(data))
+        if "data.live_check_advice" not in {str(p) for p in engine.get_packages()}:
+            return None, diagnostics
+        return cls(engine, directory or DEFAULT_ADVICE_POLICY_NAME), diagnostics
+
+    def evaluate(self, input_value: dict[str, Any]) -> list[dict[str, Any]]:
+        """The `deny` findings for one sample node; an evaluation failure is kept as a diagnostic."""
+        from weavergen.policy import evaluation_error_diagnostic, parse_findings
+
+        try:
+            self._engine.set_input_json(json.dumps(input_value))
+            value = json.loads(self._engine.eval_rule_as_json("data.live_check_advice.deny"))
+        except (RuntimeError, ValueError) as err:
+            self._keep(evaluation_error_diagnostic(self.provenance, "ViolationEvaluationError", str(err)))
+            return []
+        parsed = parse_findings(value, self.provenance)
+        for diagnostic in parsed.diagnostics:
+            self._keep(diagnostic)
+        return [finding(f.id, f.level, f.message, f.context, (f.signal_type, f.signal_name)) for f in parsed]
+
+    def _keep(self, diagnostic: Diagnostic) -> None:
+        if all(d.message != diagnostic.message for d in self.diagnostics):
+            self.diagnostics.append(diagnostic)
+
+
+def _rego_files(directory: str) -> Iterator[str]:
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        yield from (os.path.join(root, f) for f in sorted(files) if f.endswith(".rego"))
+
+
+def _preprocess(path: str, data: dict[str, Any]) -> tuple[dict[str, Any], Diagnostic | None]:
+    """Run a jq preprocessor (jaq, as weaver) over the registry data; its output replaces the data."""
+    import jaq
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            program = fh.read()
+        outputs = list(jaq.compile(program).run(data))
+    except (OSError, jaq.JaqError) as err:
+        return data, Diagnostic(code="InvalidAdvicePreprocessor", message=f"{path}: {err}", file=path)
+    if len(outputs) != 1 or not isinstance(outputs[0], dict):
+        message = f"{path}: the preprocessor must output one object"
+        return data, Diagnostic(code="InvalidAdvicePreprocessor", message=message, file=path)
+    return outputs[0], None
+
+
+class LiveChecker:
+    """Runs every advisor on samples, in weaver's order: lookups, deprecated, stability, type, enum, Rego."""
+
+    def __init__(self, index: RegistryIndex, policies: AdvicePolicies | None) -> None:
+        self.index = index
+        self.policies = policies
+        self._resource: dict[str, Any] | None = None
+
+    def check(self, sample: Sample) -> list[dict[str, Any]]:
+        """Annotate a sample (in place) and return all its findings, nested nodes included."""
+        ((kind, body),) = sample.items()
+        if kind == "resource":
+            self._resource = body
+        signal = _signal_of(kind, body)
+        found: list[dict[str, Any]] = []
+        for node_kind, node, parent in _nodes(kind, body):
+            advice = self._advise(node_kind, node, parent, signal)
+            node["live_check_result"] = {"all_advice": advice, "highest_advice_level": highest_level(advice)}
+            found.extend(advice)
+        return found
+
+    def _advise(
+        self,
+        kind: str,
+        node: dict[str, Any],
+        parent: dict[str, Any] | None,
+        signal: tuple[str | None, str | None],
+    ) -> list[dict[str, Any]]:
+        registry_attribute: dict[str, Any] | None = None
+        registry_group: dict[str, Any] | None = None
+        if kind == "attribute":
+            registry_attribute, advice = self._attribute(node, signal)
+        elif kind == "metric":
+            registry_group, advice = self._metric(node, signal)
+        elif kind == "log":
+            registry_group, advice = self._log(node, signal)
+        elif kind.endswith("data_point") and parent is not None:
+            advice = self._data_point(node, parent, signal)
+        else:
+            advice = []
+        if self.policies is not None and not kind.endswith("data_point"):
+            advice.extend(
+                self.policies.evaluate(
+                    self._policy_input(kind, node, registry_attribute, registry_group, signal)
+                )
+            )
+        return advice
+
+    def _policy_input(
+        self,
+        kind: str,
+        node: dict[str, Any],
+        registry_attribute: dict[str, Any] | None,
+        registry_group: dict[str, Any] | None,
+        signal: tuple[str | None, str | None],
+    ) -> dict[str, Any]:
+        plain = {k: v for k, v in node.items() if k not in ("live_check_result", "resource")}
+        out: dict[str, Any] = {"sample": {kind: plain}, "signal_type": signal[0], "signal_name": signal[1]}
+        if self._resource is not None:
+            out["resource"] = {"attributes": self._resource.get("attributes", [])}
+        if registry_attribute is not None:
+            out["registry_attribute"] = registry_attribute
+        if registry_group is not None:
+            out["registry_group"] = {k: v for k, v in registry_group.items() if k != "lineage"}
+        return out
+
+    # --- advisors ------------------------------------------------------------------------------------
+
+    def _attribute(
+        self, node: dict[str, Any], signal: tuple[str | None, str | None]
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        name = str(node.get("name", ""))
+        reg, template = self.index.find_attribute(name)
+        ctx = {"attribute_key": name}
+        if reg is None:
+            message = f"Attribute '{name}' does not exist in the registry."
+            return None, [finding("missing_attribute", "violation", message, ctx, signal)]
+        advice: list[dict[str, Any]] = []
+        if template:
+            node["template"] = reg["name"]
+            ctx_t = {**ctx, "template_name": reg["name"]}
+            advice.append(
+                finding(
+                    "template_attribute", "information", f"Attribute '{name}' is a template", ctx_t, signal
+                )
+            )
+        advice.extend(_deprecated("Attribute", name, reg.get("deprecated"), "attribute_key", signal))
+        advice.extend(_not_stable("Attribute", name, reg.get("stability"), "attribute_key", signal))
+        advice.extend(_type_advice(name, node, reg, signal))
+        return reg, advice
+
+    def _metric(
+        self, node: dict[str, Any], signal: tuple[str | None, str | None]
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        name = str(node.get("name", ""))
+        group = self.index.metrics.get(name)
+        if group is None:
+            message = "Metric does not exist in the registry."
+            return None, [finding("missing_metric", "violation", message, {"metric_name": name}, signal)]
+        advice = _deprecated("Metric", name, group.get("deprecated"), "metric_name", signal)
+        advice.extend(_not_stable("Metric", name, group.get("stability"), "metric_name", signal))
+        instrument = str(node.get("instrument", ""))
+        expected = group.get("instrument")
+        if instrument not in ("counter", "updowncounter", "gauge", "histogram"):
+            advice.append(
+                finding(
+                    "unexpected_instrument",
+                    "violation",
+                    f"Instrument '{instrument}' is not supported",
+                    {"instrument": instrument},
+                    signal,
+                )
+            )
+        elif expected is not None and expected != instrument:
+            advice.append(
+                finding(
+                    "unexpected_instrument",
+                    "violation",
+                    f"Instrument should be '{expected}', but found '{instrument}'.",
+                    {"instrument": instrument, "expected": expected},
+                    signal,
+                )
+            )
+        unit = str(node.get("unit", ""))
+        if group.get("unit") is not None and group["unit"] != unit:
+            advice.append(
+                finding(
+                    "unit_mismatch",
+                    "violation",
+                    f"Unit should be '{group['unit']}', but found '{unit}'.",
+                    {"unit": unit, "expected": group["unit"]},
+                    signal,
+                )
+            )
+        advice.extend(self._entities(group, node, signal))
+        return group, advice
+
+    def _data_point(
+        self, node: dict[str, Any], metric: dict[str, Any], signal: tuple[str | None, str | None]
+    ) -> list[dict[str, Any]]:
+        group = self.index.metrics.get(str(metric.get("name", "")))
+        if group is None:
+            return []
+        return check_requirements(group.get("attributes", []), node.get("attributes", []), signal)
+
+    def _log(
+        self, node: dict[str, Any], signal: tuple[str | None, str | None]
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        name = str(node.get("event_name") or "")
+        if not name:
+            return None, []
+        group = self.index.events.get(name)
+        if group is None:
+            message = f"Event '{name}' does not exist in the registry."
+            return None, [finding("missing_event", "violation", message, {"event_name": name}, signal)]
+        advice = _deprecated("Event", name, group.get("deprecated"), "event_name", signal)
+        advice.extend(_not_stable("Event", name, group.get("stability"), "event_name", signal))
+        advice.extend(check_requirements(group.get("attributes", []), node.get("attributes", []), signal))
+        advice.extend(self._entities(group, node, signal))
+        return group, advice
+
+    def _entities(
+        self, group: dict[str, Any], node: dict[str, Any], signal: tuple[str | None, str | None]
+    ) -> list[dict[str, Any]]:
+        """A signal's `entity_associations` against its resource: any one entity must be satisfied."""
+        names = [n for n in group.get("entity_associations") or [] if isinstance(n, str)]
+        resource = node.get("resource") or self._resource or {}
+        present = [a.get("name") for a in resource.get("attributes", [])]
+        evaluated: list[tuple[bool, list[dict[str, Any]]]] = []
+        for name in names:
+            entity = self.index.entities.get(name)
+            if entity is None:
+                continue
+            found = _entity_requirements(entity, name, present, signal)
+            evaluated.append((not any(f["level"] == "violation" for f in found), found))
+        if len(evaluated) == 1:
+            return evaluated[0][1]
+        if not evaluated or any(ok for ok, _ in evaluated):
+            return [f for ok, found in evaluated if ok for f in found]
+        message = f"None of the associated entities [{', '.join(names)}] were satisfied by the resource."
+        return [
+            finding("entity_association_not_satisfied", "violation", message, {"entity_type": names}, signal)
+        ]
+
+
+_REQUIREMENTS = {
+    "required": ("required_attribute_not_present", "violation", "Required"),
+    "recommended": ("recommended_attribute_not_present", "improvement", "Recommended"),
+    "opt_in": ("opt_in_attribute_not_present", "information", "Opt-in"),
+    "conditionally_required": (
+        "conditionally_required_attribute_not_present",
+        "information",
+        "Conditionally required",
+    ),
+}
+
+
+def _requirement(attr: dict[str, Any]) -> tuple[str, str, str]:
+    level = attr.get("requirement_level", "recommended")
+    key = next(iter(level)) if isinstance(level, dict) and level else str(level)
+    return _REQUIREMENTS.get(key, _REQUIREMENTS["recommended"])
+
+
+def check_requirements(
+    expected: Sequence[dict[str, Any]],
+    sample_attributes: Sequence[dict[str, Any]],
+    signal: tuple[str | None, str | None],
+) -> list[dict[str, Any]]:
+    """weaver's `check_attributes`: each registry attribute missing from the sample, by requirement level."""
+    names = [str(a.get("name", "")) for a in sample_attributes]
+    out: list[dict[str, Any]] = []
+    for attr in expected:
+        key = str(attr.get("name", ""))
+        present = any(n.startswith(key) for n in names) if _is_template(attr) else key in names
+        if not present:
+            id_, level, label = _requirement(attr)
+            out.append(
+                finding(
+                    id_, level, f"{label} attribute '{key}' is not present.", {"attribute_key": key}, signal
+                )
+            )
+    return out
+
+
+def _entity_requirements(
+    entity: dict[str, Any], entity_type: str, present: Sequence[Any], signal: tuple[str | None, str | None]
+) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for attr in entity.get("attributes", []):
+        key = str(attr.get("name", ""))
+        if key in present:
+            continue
+        id_, level, label = _requirement(attr)
+        message = f"{label} attribute '{key}' for entity '{entity_type}' is not present in the resource."
+        context = {"attribute_key": key, "entity_type": entity_type}
+        out.append(finding(f"entity_{id_}", level, message, context, signal))
+    return out
+
+
+def _deprecated(
+    what: str, name: str, deprecated: Any, key: str, signal: tuple[str | None, str | None]
+) -> list[dict[str, Any]]:
+    if not deprecated:
+        return []
+    raw = deprecated.get("reason", "uncategorized") if isinstance(deprecated, dict) else "uncategorized"
+    reason = raw if raw in ("renamed", "obsoleted") else "uncategorized"
+    note = str(deprecated.get("note", "")) if isinstance(deprecated, dict) else str(deprecated)
+    message = f"{what} '{name}' is deprecated; reason = '{reason}', note = '{note}'."
+    context = {key: name, "deprecation_reason": reason, "deprecation_note": note}
+    return [finding("deprecated", "violation", message, context, signal)]
+
+
+def _not_stable(
+    what: str, name: str, stability: Any, key: str, signal: tuple[str | None, str | None]
+) -> list[dict[str, Any]]:
+    if stability is None or stability == "stable":
+        return []
+    message = f"{what} '{name}' is not stable; stability = {stability}."
+    return [finding("not_stable", "improvement", message, {key: name, "stability": stability}, signal)]
+
+
+def _compatible(actual: str, expected: str) -> bool:
+    """weaver's `is_compatible`: equal, `any`, or an int where a double is expected."""
+    return (
+        actual == expected
+        or expected == "any"
+        or (actual, expected) in (("int", "double"), ("int[]", "double[]"))
+    )
+
+
+def _type_advice(
+    name: str, node: dict[str, Any], reg: dict[str, Any], signal: tuple[str | None, str | None]
+) -> list[dict[str, Any]]:
+    actual = node.get("type")
+    if actual is None:
+        return []
+    expected = reg.get("type")
+    if isinstance(expected, dict):
+        if actual not in ("string", "int"):
+            message = (
+                f"Enum attribute '{name}' has type '{actual}'. Enum value type should be 'string' or 'int'."
+            )
+            context = {"attribute_key": name, "attribute_type": actual}
+            return [finding("type_mismatch", "violation", message, context, signal)]
+        values = [m.get("value") for m in expected.get("members", [])]
+        value = node.get("value")
+        if value is not None and value not in values:
+            message = f"Enum attribute '{name}' has value '{value}' which is not documented."
+            context = {"attribute_key": name, "attribute_value": value}
+            return [finding("undefined_enum_variant", "information", message, context, signal)]
+        return []
+    wanted = str(expected)
+    if wanted.startswith("template[") and wanted.endswith("]"):
+        wanted = wanted[len("template[") : -1]
+    if _compatible(str(actual), wanted):
+        return []
+    message = f"Attribute '{name}' has type '{actual}'. Type should be '{wanted}'."
+    context = {"attribute_key": name, "attribute_type": actual, "expected": wanted}
+    return [finding("type_mismatch", "violation", message, context, signal)]
+
+
+def _signal_of(kind: str, body: dict[str, Any]) -> tuple[str | None, str | None]:
+    """weaver's `Sample::signal_type` / `signal_name` of a root sample."""
+    if kind == "span":
+        return "span", str(body.get("name", ""))
+    if kind == "metric":
+        return "metric", str(body.get("name", ""))
+    if kind == "log":
+        return "log", str(body.get("event_name", ""))
+    if kind == "resource":
+        return "resource", None
+    return None, None
+
+
+def _nodes(
+    kind: str, body: dict[str, Any], parent: dict[str, Any] | None = None
+) -> Iterator[tuple[str, dict[str, Any], dict[str, Any] | None]]:
+    """Every node of a sample that gets a live-check result: the node first, then its children."""
+    yield kind, body, parent
+    for attr in body.get("attributes", []) if kind != "attribute" else []:
+        yield "attribute", attr, body
+    if kind == "span":
+        for event in body.get("span_events", []):
+            yield from _nodes("span_event", event, body)
+        for link in body.get("span_links", []):
+            yield from _nodes("span_link", link, body)
+    if kind == "metric":
+        for point in body.get("data_points", []):
+            point_kind = "number_data_point" if "value" in point else "histogram_data_point"
+            yield from _nodes(point_kind, point, body)

@@ -1,0 +1,247 @@
+"""OTLP receivers for live-check: gRPC (as weaver) and HTTP (protobuf or JSON, gzip accepted — weaver
+has none, its issue #1563), plus the admin endpoints `/health` and `POST /stop`, all on loopback by
+default. Received requests become samples on one queue; `samples()` yields them until `/stop`, `stop()`
+or the inactivity timeout.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import queue
+import threading
+import time
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from weavergen.livecheck.samples import Sample, SampleError, decode_otlp
+
+log = logging.getLogger(__name__)
+
+_PATHS = {"/v1/traces": "traces", "/v1/metrics": "metrics", "/v1/logs": "logs"}
+_POLL_SECONDS = 0.1
+
+
+@dataclass(slots=True)
+class ReceiverOptions:
+    """Where to listen; port 0 lets the system choose (the bound ports are on `Receiver.ports`)."""
+
+    address: str = "127.0.0.1"
+    grpc_port: int | None = 4317
+    http_port: int | None = 4318
+    admin_port: int | None = 4320
+    inactivity_timeout: float = 10.0
+
+
+@dataclass(slots=True)
+class ReceiverError:
+    """A request that could not be decoded: which endpoint, and why."""
+
+    endpoint: str
+    message: str
+
+
+@dataclass(slots=True)
+class Receiver:
+    """Running OTLP/gRPC, OTLP/HTTP and admin servers feeding one sample queue."""
+
+    options: ReceiverOptions
+    ports: dict[str, int] = field(default_factory=dict)
+    errors: list[ReceiverError] = field(default_factory=list)
+    requests: int = 0
+    _queue: queue.Queue[list[Sample]] = field(default_factory=queue.Queue)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _last: float = field(default_factory=time.monotonic)
+    _http: list[ThreadingHTTPServer] = field(default_factory=list)
+    _grpc: Any = None
+
+    def start(self) -> None:
+        """Bind every configured server; raises OSError naming the address when one cannot bind."""
+        try:
+            if self.options.grpc_port is not None:
+                self._start_grpc(self.options.grpc_port)
+            if self.options.http_port is not None:
+                self.ports["http"] = self._start_http(self.options.http_port)
+            if self.options.admin_port is not None:
+                self.ports["admin"] = self._start_http(self.options.admin_port)
+        except OSError:
+            self.stop()
+            raise
+
+    def _start_http(self, port: int) -> int:
+        receiver = self
+
+        class Handler(_Handler):
+            owner = receiver
+
+        try:
+            server = ThreadingHTTPServer((self.options.address, port), Handler)
+        except OSError as err:
+            raise OSError(f"cannot listen on {self.options.address}:{port}: {err.strerror or err}") from err
+        server.daemon_threads = True
+        self._http.append(server)
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
+        return int(server.server_address[1])
+
+    def _start_grpc(self, port: int) -> None:
+        from concurrent import futures
+
+        import grpc
+        from opentelemetry.proto.collector.logs.v1 import logs_service_pb2, logs_service_pb2_grpc
+        from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2, metrics_service_pb2_grpc
+        from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
+
+        receiver = self
+
+        def servicer(base: type, signal: str, response: Any) -> Any:
+            class Servicer(base):
+                def Export(self, request: Any, context: Any) -> Any:
+                    receiver.accept(signal, request)
+                    return response()
+
+            return Servicer()
+
+        server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+        trace_service_pb2_grpc.add_TraceServiceServicer_to_server(
+            servicer(
+                trace_service_pb2_grpc.TraceServiceServicer,
+                "traces",
+                trace_service_pb2.ExportTraceServiceResponse,
+            ),
+            server,
+        )
+        metrics_service_pb2_grpc.add_MetricsServiceServicer_to_server(
+            servicer(
+                metrics_service_pb2_grpc.MetricsServiceServicer,
+                "metrics",
+                metrics_service_pb2.ExportMetricsServiceResponse,
+            ),
+            server,
+        )
+        logs_service_pb2_grpc.add_LogsServiceServicer_to_server(
+            servicer(
+                logs_service_pb2_grpc.LogsServiceServicer, "logs", logs_service_pb2.ExportLogsServiceResponse
+            ),
+            server,
+        )
+        try:
+            bound = server.add_insecure_port(f"{self.options.address}:{port}")
+        except RuntimeError as err:
+            raise OSError(f"cannot listen on {self.options.address}:{port} (gRPC): {err}") from err
+        if not bound:
+            raise OSError(f"cannot listen on {self.options.address}:{port} (gRPC)")
+        server.start()
+        self._grpc = server
+        self.ports["grpc"] = int(bound)
+
+    def accept(self, signal: str, request: Any) -> None:
+        """Queue the samples of one decoded OTLP request message."""
+        from weavergen.livecheck.samples import otlp_to_samples
+
+        self.touch()
+        self._queue.put(otlp_to_samples(signal, request))
+
+    def accept_body(self, signal: str, body: bytes, json_body: bool) -> str | None:
+        """Queue the samples of an HTTP body; the error message when it is not valid OTLP."""
+        self.touch()
+        try:
+            samples = decode_otlp(signal, body, json_body)
+        except SampleError as err:
+            self.errors.append(ReceiverError(f"/v1/{signal}", err.message))
+            return err.message
+        self._queue.put(samples)
+        return None
+
+    def touch(self) -> None:
+        """Note activity (a request arrived): the inactivity timeout starts again."""
+        self.requests += 1
+        self._last = time.monotonic()
+
+    def samples(self) -> Iterator[Sample]:
+        """Every received sample, in arrival order, until stopped or inactive for the timeout."""
+        timeout = self.options.inactivity_timeout
+        while True:
+            try:
+                batch = self._queue.get(timeout=_POLL_SECONDS)
+            except queue.Empty:
+                if self._stop.is_set():
+                    return
+                if timeout > 0 and time.monotonic() - self._last > timeout:
+                    log.info("no telemetry for %s s: stopping", timeout)
+                    return
+                continue
+            yield from batch
+
+    def request_stop(self) -> None:
+        """Ask `samples()` to end once the queue is drained (`POST /stop`, SIGINT)."""
+        self._stop.set()
+
+    def stop(self) -> None:
+        """Shut every server down."""
+        self._stop.set()
+        for server in self._http:
+            server.shutdown()
+            server.server_close()
+        self._http.clear()
+        if self._grpc is not None:
+            self._grpc.stop(grace=0.5).wait(2)
+            self._grpc = None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """OTLP/HTTP (`/v1/traces|metrics|logs`) and admin (`/health`, `POST /stop`) requests."""
+
+    owner: Receiver
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s " + format, self.address_string(), *args)
+
+    def do_GET(self) -> None:
+        if self.path == "/health":
+            self._reply(200, b"OK", "text/plain")
+        else:
+            self._reply(404, b"not found", "text/plain")
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.path == "/stop":
+            self._reply(200, b"stopping", "text/plain")
+            self.owner.request_stop()
+            return
+        signal = _PATHS.get(self.path.split("?", 1)[0])
+        if signal is None:
+            self._reply(404, b"not found", "text/plain")
+            return
+        encoding = (self.headers.get("Content-Encoding") or "").lower()
+        try:
+            if encoding == "gzip":
+                body = gzip.decompress(body)
+            elif encoding == "deflate":
+                body = zlib.decompress(body)
+            elif encoding not in ("", "identity"):
+                self._reply(415, f"unsupported Content-Encoding {encoding}".encode(), "text/plain")
+                return
+        except (OSError, EOFError, zlib.error) as err:
+            self._reply(400, f"cannot decompress the body: {err}".encode(), "text/plain")
+            return
+        json_body = "json" in (self.headers.get("Content-Type") or "").lower()
+        problem = self.owner.accept_body(signal, body, json_body)
+        if problem is not None:
+            payload = json.dumps({"code": 3, "message": problem}).encode()
+            self._reply(400, payload, "application/json")
+        elif json_body:
+            self._reply(200, b"{}", "application/json")
+        else:
+            self._reply(200, b"", "application/x-protobuf")
+
+    def _reply(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
