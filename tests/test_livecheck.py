@@ -53,7 +53,7 @@ def deprecated(index: RegistryIndex) -> str:
 
 
 def advice_of(report: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every finding of every node of a report."""
+    """Every finding of every node of a report (a signal's copy of its resource is not a node)."""
     out: list[dict[str, Any]] = []
 
     def walk(value: Any) -> None:
@@ -67,7 +67,9 @@ def advice_of(report: dict[str, Any]) -> list[dict[str, Any]]:
             for item in value:
                 walk(item)
 
-    walk(report["samples"])
+    for sample in report["samples"]:
+        for body in sample.values():
+            walk(body)
     return out
 
 
