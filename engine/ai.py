@@ -368,3 +368,58 @@ def relative(path: str, root: Path) -> str:
         return str(Path(path).relative_to(root))
     except ValueError:
         return path
+
+
+@dataclass(slots=True)
+class AIFixRun:
+    """What `ai_fix_registry` did: per diagnostic its suggestions, and the files it changed in memory."""
+
+    suggestions: list[tuple[Diagnostic, AISuggestions]] = field(default_factory=list)
+    originals: dict[str, str] = field(default_factory=dict)
+    final: dict[str, str] = field(default_factory=dict)
+
+
+async def ai_fix_registry(
+    ws: RegistryWorkspace,
+    models: Sequence[Model | str],
+    settings: AISettings,
+    codes: set[str] | None = None,
+    limit: int = 10,
+    only: set[str] | None = None,
+) -> AIFixRun:
+    """Ask for fixes of the diagnostics no quick fix covers, one at a time, applying the best one in memory.
+
+    Each applied fix changes the registry the next diagnostic is verified against, so fixes never
+    conflict. At most `limit` diagnostics are sent to the models; nothing is written to disk.
+    """
+    from weavergen.fixes import fixes_for
+
+    run = AIFixRun()
+    handled: set[tuple[str, str, str]] = set()
+    while len(run.suggestions) < limit:
+        target = None
+        for path in ws.files():
+            if only is not None and path not in only:
+                continue
+            spec = ws.snapshot().file(path)
+            for d in ws.diagnostics(path):
+                if _key(d) in handled or (codes is not None and d.code not in codes) or d.range is None:
+                    continue
+                if spec is not None and fixes_for(d, spec):
+                    continue
+                target = d
+                break
+            if target is not None:
+                break
+        if target is None:
+            break
+        handled.add(_key(target))
+        found = await suggest_fixes(ws, target, models, settings)
+        run.suggestions.append((target, found))
+        if found.fixes:
+            path = target.file or ""
+            text = ws.text_of(path) or ""
+            run.originals.setdefault(path, text)
+            ws.update(path, apply_edits(text, found.fixes[0].fix.edits))
+    run.final = {p: ws.text_of(p) or "" for p in run.originals}
+    return run

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -242,3 +245,53 @@ def test_openai_compatible_endpoint_through_pydantic_ais_openai_provider(
     assert request["body"]["model"] == "local-model"
     prompt = json.dumps(request["body"]["messages"])
     assert "InvalidSemConvSpec" in prompt and "type: doubel" in prompt and "acme.order.id" in prompt
+
+
+# `weavergen fix --ai` end to end: a subprocess, the local OpenAI-compatible server, a diff, then --apply.
+
+
+@pytest.fixture
+def chat_server() -> Iterator[str]:
+    _ChatServer.requests.clear()
+    _ChatServer.answer = lambda body: {"proposals": [GOOD]}
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _ChatServer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/v1"
+    server.shutdown()
+    server.server_close()
+
+
+def _fix_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "weavergen.cli", "fix", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})})
+
+
+def test_fix_cli_lists_and_diffs_ai_fixes_and_writes_only_with_apply(
+    workspace: tuple[RegistryWorkspace, Diagnostic], chat_server: str
+) -> None:
+    ws, _ = workspace
+    file = ws.root / "registry.yaml"
+    original = file.read_text()
+    common = ["--ai", "--model", "openai:local-model", "--endpoint", chat_server]
+    listed = _fix_cli(str(ws.root), *common, "--diff", env={"OPENAI_API_KEY": "sk-test"})
+    assert listed.returncode == 0, listed.stderr
+    assert "-        type: doubel" in listed.stdout and "+        type: double" in listed.stdout
+    assert "AI fix: Use the double type (1/1 models agree)" in listed.stderr
+    assert "nothing written" in listed.stderr
+    assert file.read_text() == original
+    applied = _fix_cli(str(file), *common, "--apply", env={"OPENAI_API_KEY": "sk-test"})
+    assert applied.returncode == 0, applied.stderr
+    assert file.read_text() == original.replace("type: doubel", "type: double")
+    assert not [d for d in RegistryWorkspace(ws.root).all_diagnostics()[str(file.resolve())] if d.is_error]
+    assert "sk-test" not in applied.stderr + applied.stdout
+
+
+def test_fix_cli_without_a_model_says_why_and_keeps_the_quick_fixes(
+    workspace: tuple[RegistryWorkspace, Diagnostic],
+) -> None:
+    ws, _ = workspace
+    env = {"WEAVERGEN_AI_MODELS": "", "OPENAI_API_KEY": ""}
+    done = _fix_cli(str(ws.root), "--ai", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "AI fixes are off: no model is configured" in done.stderr

@@ -178,7 +178,7 @@ def test_each_fix_removes_its_diagnostic(case: str, tmp_path: Path) -> None:
     root = make(tmp_path / case, text)
     before = codes(root)
     assert code in before
-    proc = run_fix(root, "--code", code, "--snippets")
+    proc = run_fix(root, "--code", code, "--snippets", "--apply")
     assert proc.returncode == 0, proc.stderr
     after_text = (root / "f.yaml").read_text()
     assert after_text != text
@@ -196,7 +196,7 @@ def test_each_fix_removes_its_diagnostic(case: str, tmp_path: Path) -> None:
 def test_snippet_fixes_need_the_snippets_flag(case: str, tmp_path: Path) -> None:
     code, text = CASES[case]
     root = make(tmp_path / case, text)
-    proc = run_fix(root, "--code", code)
+    proc = run_fix(root, "--code", code, "--apply")
     assert proc.returncode == 0, proc.stderr
     assert (root / "f.yaml").read_text() == text
 
