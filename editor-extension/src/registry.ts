@@ -6,14 +6,18 @@ export const MANIFEST_NAMES = ['manifest.yaml', 'registry_manifest.yaml'] as con
 
 /**
  * True when a file is a registry manifest. `registry_manifest.yaml` always is; `manifest.yaml` is a
- * common name, so it counts only with a top-level key a weaver manifest has.
+ * common name, so it counts only with a top-level key a weaver manifest has. `text` is undefined when
+ * the file does not exist.
  */
 export function isRegistryManifest(fileName: string, text: string | undefined): boolean {
   const base = path.basename(fileName);
+  if (text === undefined) {
+    return false; // no such file
+  }
   if (base === 'registry_manifest.yaml') {
     return true;
   }
-  if (base !== 'manifest.yaml' || text === undefined) {
+  if (base !== 'manifest.yaml') {
     return false;
   }
   return /^(schema_url|semconv_version|schema_base_url|file_format)\s*:/m.test(text);

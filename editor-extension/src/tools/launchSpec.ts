@@ -2,12 +2,13 @@
  * `node out/tools/launchSpec.js '<json>'`: print what the extension would start, as JSON, using the
  * extension's own builders. Input: `{"settings": {...weavergen.* values}, "env": {...}, "pythonExtension":
  * [...], "workspaceFolder": "..."}`. Output: `{"argv": [...], "source": "...", "initializationOptions": {...},
- * "cli": [...]}` or `{"error": "..."}` (exit 1). Used by tests/test_extension.py.
+ * "cli": [...], "probe": [...], "problem": "..."}` or `{"error": "..."}` (exit 1). Used by tests/test_extension.py.
  */
 
+import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 
-import { cliBase, serverLaunch } from '../launch';
+import { cliBase, explainProbe, probeCommand, serverLaunch } from '../launch';
 import { initializationOptions, objectReader, serverSettings } from '../settings';
 
 interface Input {
@@ -16,6 +17,8 @@ interface Input {
   pythonExtension?: string[];
   workspaceFolder?: string;
   platform?: NodeJS.Platform;
+  /** Also run the interpreter probe the extension runs before starting `python -m weavergen.server`. */
+  probe?: boolean;
 }
 
 function main(): number {
@@ -39,7 +42,14 @@ function main(): number {
     source: launch.source,
     initializationOptions: initializationOptions(serverSettings(read, subs)),
     cli: cliBase(launch),
+    probe: probeCommand(launch),
+    problem: undefined as string | null | undefined,
   };
+  if (input.probe === true && out.probe !== undefined) {
+    const run = spawnSync(out.probe[0], out.probe.slice(1), { encoding: 'utf8', env: input.env, timeout: 60_000 });
+    const spawnError = run.error !== undefined ? ((run.error as NodeJS.ErrnoException).code ?? run.error.message) : undefined;
+    out.problem = explainProbe(launch, { code: run.status, stdout: run.stdout ?? '', stderr: run.stderr ?? '', spawnError }) ?? null;
+  }
   process.stdout.write(JSON.stringify(out) + '\n');
   return 0;
 }
