@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 REGISTRY ?= examples/registry
 
-.PHONY: run test install lint typecheck bench clean
+.PHONY: run test install lint typecheck bench clean extension
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "weavergen needs Python 3.11 or newer")'
@@ -32,6 +32,16 @@ typecheck: install
 
 test: install lint typecheck
 	$(BIN)/python -m pytest -n 2 -q
+
+# The VS Code extension (needs Node.js 20+ and npm; not part of `make test`): npm packages from the lock
+# file, eslint, tsc, unit tests, then editor-extension/weavergen-<version>.vsix and a check of its files.
+EXT := editor-extension
+$(EXT)/node_modules/.package-lock.json: $(EXT)/package-lock.json
+	cd $(EXT) && npm ci --no-audit --no-fund
+
+extension: $(EXT)/node_modules/.package-lock.json
+	cd $(EXT) && npm run -s lint && npm run -s typecheck && npm test
+	cd $(EXT) && npm run -s package && npm run -s check-vsix
 
 bench: install
 	$(BIN)/python bench/check.py

@@ -420,7 +420,7 @@ def test_the_vsix_check_rejects_sources_and_node_modules(extension: Path, tmp_pa
     good = {
         "extension.vsixmanifest": "<x/>",
         "extension/package.json": json.dumps(manifest),
-        "extension/dist/extension.js": "module.exports = {};",
+        "extension/dist/extension.js": 'const vscode = require("vscode"); const fs = require("node:fs");',
         "extension/dist/definition-v2.schema.json": "{}",
         "extension/dist/media/mermaid.min.js": "var mermaid;",
     }
@@ -433,9 +433,16 @@ def test_the_vsix_check_rejects_sources_and_node_modules(extension: Path, tmp_pa
         "extension/node_modules/vscode-languageclient/package.json": "{}",
         "extension/src/extension.ts": "export {};",
         "extension/dist/extension.js.map": "{}",
+        "extension/dist/extension.js": 'require("vscode-languageclient/node");',
     }
     del bad_files["extension/dist/media/mermaid.min.js"]
     bad = _run(["node", "scripts/check-vsix.mjs", str(_zip(tmp_path / "bad.vsix", bad_files))])
     assert bad.returncode == 1
-    for needle in ("node_modules", "extension/src/extension.ts", "extension.js.map", "mermaid.min.js"):
+    for needle in (
+        "node_modules",
+        "extension/src/extension.ts",
+        "extension.js.map",
+        "mermaid.min.js",
+        'requires "vscode-languageclient/node"',
+    ):
         assert needle in bad.stderr, bad.stderr

@@ -1,6 +1,7 @@
 // Check a packaged .vsix: list its files (read from the zip's central directory) and fail when it holds
 // node_modules, TypeScript sources, source maps or tests, or misses a file the manifest points at.
 import { readFileSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { inflateRawSync } from 'node:zlib';
 
 const file = process.argv[2];
@@ -65,6 +66,15 @@ if (!manifestEntry) {
   for (const path of wanted) {
     const name = `extension/${path.replace(/^\.\//, '')}`;
     if (!names.includes(name)) problems.push(`${name} (referenced by package.json) is missing`);
+  }
+  // --no-dependencies ships no node_modules: the bundle may require only Node's modules and vscode.
+  const main = list.find((e) => e.name === `extension/${String(manifest.main).replace(/^\.\//, '')}`);
+  if (main) {
+    const code = read(zip, main).toString('utf8');
+    const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`), 'vscode']);
+    for (const [, mod] of code.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)) {
+      if (!builtins.has(mod)) problems.push(`${main.name} requires "${mod}", which is not bundled`);
+    }
   }
   const schema = list.find((e) => e.name.endsWith('definition-v2.schema.json'));
   if (schema) JSON.parse(read(zip, schema).toString('utf8'));
