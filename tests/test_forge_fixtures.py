@@ -13,9 +13,6 @@ from weavergen.forge.generate import GenerateJob
 
 # Files of expected_output that need something weavergen does not have yet, and why.
 KNOWN_DIFFERENCES: dict[str, str] = {
-    "comment_format/example.go": "comment filter: weaver's markdown re-rendering (lists, links, wrap)",
-    "comment_format/example.java": "comment filter: the HTML comment renderer is missing",
-    "comment_format/example.py": "comment filter: weaver's markdown re-rendering (lists, escapes) is missing",
     "semconv_jq_fn/semconv_events.json": "resolver lineage (inherited `type`, empty overridden fields), "
     "enum member stability `experimental` kept, default schema_url",
     "semconv_jq_fn/semconv_metrics.json": "resolver lineage: source_group of attributes refined through "

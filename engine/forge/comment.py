@@ -1,7 +1,6 @@
 """The `comment` filter: weaver's comment formats (header, prefix, footer, indent, dots, trimming).
 
-The markdown source is re-emitted line by line; weaver's full markdown re-rendering (list re-marking,
-reference links, word wrap) and the HTML renderer are not implemented yet (docs/generate.md).
+Markdown formats are re-rendered by `comment_md`, HTML formats by `comment_html`, as weaver does.
 """
 
 from __future__ import annotations
@@ -9,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from weavergen.forge.comment_html import HtmlOptions, render_html
+from weavergen.forge.comment_md import MarkdownOptions, render_markdown
 from weavergen.forge.config import ForgeConfig
 from weavergen.forge.filters import FilterFailure, display
 
@@ -49,6 +50,14 @@ def comment_filter(config: ForgeConfig) -> Callable[..., str]:
         header = str(kwargs.get("header", settings.get("header")) or "")
         prefix = str(kwargs.get("prefix", settings.get("prefix")) or "")
         footer = str(kwargs.get("footer", settings.get("footer")) or "")
+        wrap = settings.get("word_wrap") or {}
+        width = kwargs.get("line_length") or (wrap.get("line_length") if isinstance(wrap, dict) else None)
+        if width is not None:
+            width = int(width) - len(indent.encode()) - len(prefix.encode())
+        if settings.get("format", "markdown") == "html":
+            text = render_html(text, HtmlOptions.of(settings, width), _snippet)
+        else:
+            text = render_markdown(text, MarkdownOptions.of(settings, width))
         lines = text.split("\n")
         if lines and lines[-1] == "":
             lines.pop()
@@ -64,3 +73,13 @@ def comment_filter(config: ForgeConfig) -> Callable[..., str]:
         return body.rstrip()
 
     return comment
+
+
+def _snippet(template: str, code: str) -> str:
+    """A format's `inline_code_snippet` / `block_code_snippet` rendered with `code` (no escaping)."""
+    import minijinja
+
+    try:
+        return str(minijinja.Environment().render_str(template, code=code))
+    except minijinja.TemplateError as exc:
+        raise FilterFailure(f"Invalid inline_code code snippet: {exc.message}") from None
