@@ -310,6 +310,21 @@ def update_markdown(ctx: RunContext, settings: Mapping[str, Any] | None = None) 
     ctx.outputs["markdown"] = report
     return {"files": report.files, "snippets": report.snippets, "changed": len(report.changed)}
 
+
+def baseline(ctx: RunContext, baseline_registry: str | None = None) -> dict[str, Any]:
+    """Load and resolve the baseline registry of a diff."""
+    from weavergen.diff import load_baseline
+
+    return load_baseline(ctx, baseline_registry)
+
+
+def diff(ctx: RunContext) -> dict[str, Any]:
+    """The schema changes from the baseline registry to the current one."""
+    from weavergen.diff import diff_operation
+
+    return diff_operation(ctx)
+
+
 def live_check(ctx: RunContext, **params: Any) -> dict[str, Any]:
     """Check telemetry samples (OTLP receivers, stdin or a file) against the resolved registry."""
     from weavergen.livecheck.run import live_check_operation
@@ -343,6 +358,8 @@ OPERATIONS: dict[str, Operation] = {
         Operation(
             "weaver.registry.update_markdown", update_markdown, "Refresh the semconv snippets of markdown."
         ),
+        Operation("weaver.registry.baseline", baseline, "Load and resolve the baseline registry."),
+        Operation("weaver.registry.diff", diff, "Diff the registry against its baseline."),
         Operation("weaver.livecheck.run", live_check, "Live-check telemetry samples against the registry."),
         Operation("weaver.registry.emit", emit, "Emit the registry's signals as example telemetry."),
     )
