@@ -893,6 +893,10 @@ def run_generate(
         written=list(ctx.outputs.get("written", [])),
         sources=ctx.report.sources if ctx.report is not None else {},
     )
+    if report.written:
+        from weavergen.regenerate import record_generation
+
+        report.diagnostics.extend(record_generation(options, names, report.written, ctx.registry))
     return report, run
 
 
