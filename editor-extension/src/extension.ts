@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   LanguageClient,
+  RevealOutputChannelOn,
   State,
   type LanguageClientOptions,
   type ServerOptions,
@@ -133,7 +134,7 @@ async function startServer(runtime: Runtime): Promise<void> {
     documentSelector: [{ scheme: 'file', language: 'yaml' }],
     outputChannel: runtime.serverLog,
     traceOutputChannel: runtime.serverLog,
-    revealOutputChannelOn: 4, // RevealOutputChannelOn.Never
+    revealOutputChannelOn: RevealOutputChannelOn.Never,
     initializationOptions: initializationOptions(settings),
     middleware: {
       workspace: {

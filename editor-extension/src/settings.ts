@@ -34,7 +34,7 @@ export interface ServerSettings {
   templates: string;
   output: string;
   debounceMs: number;
-  ai: { models: string[]; endpoint?: string };
+  ai: { models: string[]; endpoint?: string; timeout: number };
   liveCheck: { receiver: LiveCheckReceiver };
 }
 
@@ -51,6 +51,7 @@ export const SERVER_SETTING_KEYS = [
   'debounceMs',
   'ai.models',
   'ai.endpoint',
+  'ai.timeout',
   'liveCheck.receiver.enabled',
   'liveCheck.receiver.host',
   'liveCheck.receiver.grpcPort',
@@ -94,6 +95,10 @@ function bool(value: unknown, fallback: boolean): boolean {
   return typeof value === 'boolean' ? value : fallback;
 }
 
+function number(value: unknown, fallback: number, min: number, max: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max ? value : fallback;
+}
+
 function integer(value: unknown, fallback: number, min: number, max: number): number {
   return typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max ? Math.trunc(value) : fallback;
 }
@@ -112,7 +117,7 @@ export function serverSettings(read: SettingReader, subs: Substitutions = {}): S
     templates: path(text(read('templates')) ?? 'templates'),
     output: path(text(read('output')) ?? 'output'),
     debounceMs: integer(read('debounceMs'), DEFAULT_DEBOUNCE_MS, 0, 10_000),
-    ai: { models: strings(read('ai.models')) },
+    ai: { models: strings(read('ai.models')), timeout: number(read('ai.timeout'), 60, 1, 600) },
     liveCheck: {
       receiver: {
         enabled: bool(read('liveCheck.receiver.enabled'), false),

@@ -53,7 +53,7 @@ test('values of the wrong type fall back to the defaults, as the server does', (
       v2: null,
       debounceMs: 20_000,
       templates: '   ',
-      ai: { models: 'x', endpoint: 3 },
+      ai: { models: 'x', endpoint: 3, timeout: 0 },
       liveCheck: { receiver: { enabled: 'true', grpcPort: 70_000, httpPort: -1, host: '' } },
     }),
   );
@@ -75,7 +75,7 @@ test('set values reach the server, nested or dotted, with ${workspaceFolder} and
       templates: '${workspaceFolder}/tpl',
       output: 'gen',
       debounceMs: 75.9,
-      ai: { models: ['openai:gpt-4.1-mini'], endpoint: 'http://127.0.0.1:11434/v1' },
+      ai: { models: ['openai:gpt-4.1-mini'], endpoint: 'http://127.0.0.1:11434/v1', timeout: 12.5 },
       liveCheck: { receiver: { enabled: true, host: '0.0.0.0', grpcPort: 0, httpPort: 14318 } },
     }),
     subs,
@@ -87,7 +87,7 @@ test('set values reach the server, nested or dotted, with ${workspaceFolder} and
   assert.equal(nested.debounceMs, 75);
   assert.deepEqual(nested.generateOnSave, ['markdown']);
   assert.equal(nested.skipPolicies && nested.future && nested.v2, true);
-  assert.deepEqual(nested.ai, { models: ['openai:gpt-4.1-mini'], endpoint: 'http://127.0.0.1:11434/v1' });
+  assert.deepEqual(nested.ai, { models: ['openai:gpt-4.1-mini'], endpoint: 'http://127.0.0.1:11434/v1', timeout: 12.5 });
   assert.deepEqual(nested.liveCheck.receiver, { enabled: true, host: '0.0.0.0', grpcPort: 0, httpPort: 14318 });
   const dotted = serverSettings(
     objectReader({ 'ai.models': ['openai:gpt-4.1-mini'], 'liveCheck.receiver.httpPort': 14318, registryPath: 'model' }),
