@@ -88,28 +88,30 @@ function probe(argv: string[]): Promise<ProbeResult> {
   });
 }
 
-async function showProblem(message: string, log: vscode.OutputChannel): Promise<void> {
+/** Log and show a problem; does not wait for the user (a restart must not hang on an open notification). */
+function showProblem(message: string, log: vscode.OutputChannel): void {
   log.appendLine(message);
-  const choice = await vscode.window.showErrorMessage(message, 'Open Settings', 'Show Log');
-  if (choice === 'Open Settings') {
-    await vscode.commands.executeCommand('workbench.action.openSettings', 'weavergen.');
-  } else if (choice === 'Show Log') {
-    log.show(true);
-  }
+  void vscode.window.showErrorMessage(message, 'Open Settings', 'Show Log').then(async (choice) => {
+    if (choice === 'Open Settings') {
+      await vscode.commands.executeCommand('workbench.action.openSettings', 'weavergen.');
+    } else if (choice === 'Show Log') {
+      log.show(true);
+    }
+  });
 }
 
 /** A checked launch: the interpreter probed when the server runs as a Python module. */
 async function checkedLaunch(log: vscode.OutputChannel, folder?: vscode.WorkspaceFolder): Promise<Launch | undefined> {
   const launch = await resolveLaunch(folder);
   if (!launch.ok) {
-    await showProblem(launch.message, log);
+    showProblem(launch.message, log);
     return undefined;
   }
   const probeArgv = probeCommand(launch);
   if (probeArgv !== undefined) {
     const problem = explainProbe(launch, await probe(probeArgv));
     if (problem !== undefined) {
-      await showProblem(problem, log);
+      showProblem(problem, log);
       return undefined;
     }
   }
@@ -162,7 +164,7 @@ async function startServer(runtime: Runtime): Promise<void> {
   } catch (error) {
     client = undefined;
     const text = error instanceof Error ? error.message : String(error);
-    await showProblem(startFailureMessage(launch, text), runtime.serverLog);
+    showProblem(startFailureMessage(launch, text), runtime.serverLog);
   }
 }
 

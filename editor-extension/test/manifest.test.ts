@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+const root = join(__dirname, '..', '..');
+const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  main: string;
+  engines: { vscode: string };
+  activationEvents: string[];
+  devDependencies: Record<string, string>;
+  contributes: { commands: { command: string; title: string }[]; yamlValidation: { fileMatch: string[]; url: string }[] };
+};
+const commandsSource = readFileSync(join(root, 'src', 'commands.ts'), 'utf8');
+const buildSource = readFileSync(join(root, 'scripts', 'build.mjs'), 'utf8');
+
+test('every contributed command is registered, and every registered command is contributed', () => {
+  const registered = [...commandsSource.matchAll(/register\('([^']+)'/g)].map((m) => m[1]).sort();
+  const contributed = manifest.contributes.commands.map((c) => c.command).sort();
+  assert.deepEqual(registered, contributed);
+  for (const wanted of ['restartServer', 'runCheck', 'runGenerate', 'showWorkflow', 'showLastRunSpans', 'applyAllFixes']) {
+    assert.ok(contributed.includes(`weavergen.${wanted}`), wanted);
+  }
+});
+
+test('activation: YAML files and workspaces with a registry manifest', () => {
+  assert.ok(manifest.activationEvents.includes('onLanguage:yaml'));
+  assert.ok(manifest.activationEvents.some((e) => e.startsWith('workspaceContains:') && e.includes('manifest.yaml')));
+});
+
+test('the bundle and the schema the manifest points at are what the build writes', () => {
+  assert.equal(manifest.main, './dist/extension.js');
+  assert.ok(buildSource.includes("'dist/extension.js'"));
+  for (const v of manifest.contributes.yamlValidation) {
+    assert.ok(buildSource.includes(`'${v.url.replace(/^\.\//, '')}'`), v.url);
+  }
+});
+
+test('engines.vscode is not older than the @types/vscode the code is checked against', () => {
+  const version = (range: string): number[] => (/(\d+)\.(\d+)/.exec(range) ?? []).slice(1).map(Number);
+  const [engineMajor, engineMinor] = version(manifest.engines.vscode);
+  const [typesMajor, typesMinor] = version(manifest.devDependencies['@types/vscode']);
+  assert.ok(engineMajor > typesMajor || (engineMajor === typesMajor && engineMinor >= typesMinor));
+});
