@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from weavergen.check import CheckOptions
 from weavergen.diagnostics import Diagnostic, Range, has_error, internal_error
 
 SNIPPET_TEMPLATE = "snippet.md.j2"
@@ -40,6 +41,19 @@ class UpdateMarkdownOptions:
     future: bool = False
     follow_symlinks: bool = False
     include_unreferenced: bool = False
+    project_config: str | None = None
+    """The `.weaver.toml` whose `[template]` section overlays the target's weaver.yaml."""
+
+    def check_options(self) -> CheckOptions:
+        """The registry check update-markdown runs first: no policies, as weaver."""
+        return CheckOptions(
+            registry=self.registry,
+            skip_policies=True,
+            v2=self.v2,
+            future=self.future,
+            follow_symlinks=self.follow_symlinks,
+            include_unreferenced=self.include_unreferenced,
+        )
 
 
 @dataclass(slots=True)
@@ -103,13 +117,19 @@ class SnippetRenderer:
     """Renders snippets of one template folder with one MiniJinja environment."""
 
     def __init__(
-        self, target_dir: Path, groups: dict[str, Any], params: dict[str, Any], base_url: str | None
-    ):
-        from weavergen.forge.config import load_config
+        self,
+        target_dir: Path,
+        groups: dict[str, Any],
+        params: dict[str, Any],
+        base_url: str | None,
+        project_config: str | None = None,
+    ) -> None:
+        from weavergen.forge.config import apply_project_template, load_config
         from weavergen.forge.render import environment
 
         config_file = target_dir / "weaver.yaml"
         self.config, self.diagnostics = load_config([config_file] if config_file.is_file() else [])
+        self.diagnostics.extend(apply_project_template(self.config, project_config))
         self.params = {**self.config.params, **params}
         self.env = environment(target_dir, self.config)
         self.groups = groups
@@ -191,20 +211,12 @@ def update_markdown(options: UpdateMarkdownOptions) -> UpdateMarkdownReport:
 
 
 def _update(options: UpdateMarkdownOptions, report: UpdateMarkdownReport) -> None:
-    from weavergen.check import CheckOptions, check_registry
+    from weavergen.check import check_registry
 
     setup = markdown_setup(options, report)
     if setup is None:
         return
-    check = check_registry(
-        CheckOptions(
-            registry=options.registry,
-            skip_policies=True,
-            future=options.future,
-            follow_symlinks=options.follow_symlinks,
-            include_unreferenced=options.include_unreferenced,
-        )
-    )
+    check = check_registry(options.check_options())
     report.diagnostics.extend(check.diagnostics)
     report.sources = check.sources
     if check.resolution is None or has_error(report.diagnostics):
@@ -268,7 +280,9 @@ def refresh_markdown(
     root = Path(options.markdown_dir)
     schema = template_schema(resolution, False)
     groups = {g["id"]: g for g in schema.get("groups", [])}
-    renderer = SnippetRenderer(target_dir, groups, params, options.attribute_registry_base_url)
+    renderer = SnippetRenderer(
+        target_dir, groups, params, options.attribute_registry_base_url, options.project_config
+    )
     report.diagnostics.extend(renderer.diagnostics)
     for path in sorted(p for p in root.rglob("*") if p.suffix == ".md" and p.is_file()):
         report.files += 1

@@ -870,15 +870,7 @@ def run_generate(
     items: list[Any] = (
         [{"name": n, "index": i} for i, n in enumerate(names)] if len(set(names)) < len(names) else names
     )
-    check = CheckOptions(
-        registry=options.registry,
-        policies=list(options.policies),
-        skip_policies=options.skip_policies,
-        v2=options.v2,
-        future=options.future,
-        follow_symlinks=options.follow_symlinks,
-        include_unreferenced=options.include_unreferenced,
-    )
+    check = options.check_options()
     settings = {
         "output": options.output,
         "templates": options.templates,
@@ -964,14 +956,7 @@ def run_update_markdown(options: Any) -> tuple[Any, WorkflowRun]:
     """
     from weavergen.markdown import UpdateMarkdownReport
 
-    check = CheckOptions(
-        registry=options.registry,
-        skip_policies=True,
-        v2=options.v2,
-        future=options.future,
-        follow_symlinks=options.follow_symlinks,
-        include_unreferenced=options.include_unreferenced,
-    )
+    check = options.check_options()
     settings = {
         "markdown_dir": options.markdown_dir,
         "templates": options.templates,

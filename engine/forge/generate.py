@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from weavergen.check import CheckOptions
 from weavergen.diagnostics import Diagnostic, has_error, internal_error
 from weavergen.forge.config import (
     ForgeConfig,
     TemplateEntry,
+    apply_project_template,
     discover_config_files,
     list_template_files,
     load_config,
@@ -46,6 +48,20 @@ class GenerateOptions:
     future: bool = False
     follow_symlinks: bool = False
     include_unreferenced: bool = False
+    project_config: str | None = None
+    """The `.weaver.toml` whose `[template]` section overlays every weaver.yaml (acronyms, text_maps)."""
+
+    def check_options(self) -> CheckOptions:
+        """The registry check that generation runs first (weaver's flags carried over)."""
+        return CheckOptions(
+            registry=self.registry,
+            policies=list(self.policies),
+            skip_policies=self.skip_policies,
+            v2=self.v2,
+            future=self.future,
+            follow_symlinks=self.follow_symlinks,
+            include_unreferenced=self.include_unreferenced,
+        )
 
 
 @dataclass(slots=True)
@@ -170,22 +186,12 @@ def prepare(options: GenerateOptions) -> GenerateJob:
 
 
 def _prepare(options: GenerateOptions, job: GenerateJob) -> None:
-    from weavergen.check import CheckOptions, check_registry
+    from weavergen.check import check_registry
 
     prepare_templates(options, job)
     if not job.ok:
         return
-    report = check_registry(
-        CheckOptions(
-            registry=options.registry,
-            policies=list(options.policies),
-            skip_policies=options.skip_policies,
-            v2=options.v2,
-            future=options.future,
-            follow_symlinks=options.follow_symlinks,
-            include_unreferenced=options.include_unreferenced,
-        )
-    )
+    report = check_registry(options.check_options())
     job.diagnostics.extend(report.diagnostics)
     job.sources = report.sources
     if report.resolution is None or has_error(report.diagnostics):
@@ -216,6 +222,7 @@ def prepare_templates(options: GenerateOptions, job: GenerateJob) -> None:
     files = discover_config_files(target_dir, [Path(c) for c in options.configs] or None)
     job.config, diagnostics = load_config(files)
     job.diagnostics.extend(diagnostics)
+    job.diagnostics.extend(apply_project_template(job.config, options.project_config))
     job.cli_params = cli_params
     job.template_files = list_template_files(target_dir)
     job.diagnostics.extend(_unmatched_patterns(job))
