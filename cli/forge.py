@@ -155,6 +155,7 @@ def generate_command(
             future=check.future,
             follow_symlinks=check.follow_symlinks,
             include_unreferenced=check.include_unreferenced,
+            project_config=str(settings.config_path) if settings.config_path else None,
         )
     )
     raise typer.Exit(_report(report.diagnostics, settings, report.source, options.quiet))
@@ -232,6 +233,7 @@ def update_markdown_command(
             future=check.future,
             follow_symlinks=check.follow_symlinks,
             include_unreferenced=check.include_unreferenced,
+            project_config=str(settings.config_path) if settings.config_path else None,
         )
     )
     if dry_run:

@@ -249,3 +249,24 @@ def test_missing_target_is_a_diagnostic(tmp_path: Path) -> None:
     report = generate(GenerateOptions(registry=str(registry), target="nope", output=str(tmp_path / "o"),
                                       templates=str(root)))  # fmt: skip
     assert [d.code for d in errors(report.diagnostics)] == ["TargetNotSupported"]
+
+
+def test_weaver_toml_template_section_overlays_weaver_yaml(tmp_path: Path) -> None:
+    config = SINGLE + "acronyms: [Api, HTTP]\ntext_maps:\n  m:\n    a: from-yaml\n    b: yaml-only\n"
+    registry, root = make(
+        tmp_path,
+        config,
+        {"a.txt.j2": "{{ 'api http' | acronym }} {{ 'a' | map_text('m') }} {{ 'b' | map_text('m') }}"},
+    )
+    toml = tmp_path / ".weaver.toml"
+    toml.write_text(
+        '[template]\nacronyms = ["API"]\n[template.text_maps.m]\na = "from-toml"\n', encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    report = generate(
+        GenerateOptions(
+            registry=str(registry), target="t", output=str(out), templates=str(root), project_config=str(toml)
+        )
+    )
+    assert errors(report.diagnostics) == []
+    assert (out / "a.txt").read_text() == "API HTTP from-toml yaml-only"

@@ -287,3 +287,32 @@ def list_template_files(target_dir: Path) -> list[str]:
 
 
 _PARAM_NAME = re.compile(r"^[^=]+$")
+
+
+def apply_project_template(config: ForgeConfig, toml_path: str | None) -> list[Diagnostic]:
+    """Overlay `.weaver.toml [template]` (acronyms, text_maps) on a merged weaver.yaml, as weaver does:
+    toml acronyms replace case-insensitive duplicates, toml text maps add to and override the yaml's."""
+    if not toml_path:
+        return []
+    import tomllib
+
+    try:
+        section = tomllib.loads(Path(toml_path).read_text(encoding="utf-8")).get("template") or {}
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        return [_invalid(toml_path, None, f"cannot read its [template] section: {exc}")]
+    out: list[Diagnostic] = []
+    acronyms = section.get("acronyms")
+    if acronyms is not None:
+        if not isinstance(acronyms, list) or not all(isinstance(a, str) for a in acronyms):
+            out.append(_invalid(toml_path, None, "`[template] acronyms` must be a list of strings"))
+        else:
+            lowered = {a.lower() for a in acronyms}
+            config.acronyms = [a for a in config.acronyms if a.lower() not in lowered] + list(acronyms)
+    text_maps = section.get("text_maps")
+    if text_maps is not None:
+        if not isinstance(text_maps, dict) or not all(isinstance(m, dict) for m in text_maps.values()):
+            out.append(_invalid(toml_path, None, "`[template] text_maps` must be tables of strings"))
+        else:
+            for name, table in text_maps.items():
+                config.text_maps[name] = {**config.text_maps.get(name, {}), **table}
+    return out
