@@ -66,10 +66,19 @@ def apply_edits(text: str, edits: list[TextEdit] | tuple[TextEdit, ...]) -> str:
     return out
 
 
+_HINTS: dict[tuple[str, str], list[Diagnostic]] = {}
+
+
 def hints(spec: SpecFile) -> list[Diagnostic]:
     """Editor hints beyond weaver's checks: `stability: experimental` is an alias of `development`."""
     doc = spec.document
-    out = []
+    key = (spec.provenance, doc.digest)
+    cached = _HINTS.get(key)
+    if cached is not None:
+        return cached
+    if len(_HINTS) > 4096:
+        _HINTS.clear()
+    out = _HINTS[key] = []
     for path, span in doc.spans.items():
         if path and path[-1] == "stability" and _value(doc.data, path) == "experimental":
             out.append(

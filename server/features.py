@@ -8,7 +8,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 from weavergen import navigation as nav
 from weavergen.diagnostics import Position, Range
 from weavergen.fixes import fixes_for
-from weavergen.server import convert
+from weavergen.server import convert, livecheck
 from weavergen.server.convert import Lines, path_of, uri_of
 from weavergen.server.server import WeavergenServer, server
 from weavergen.workspace import Snapshot
@@ -61,6 +61,7 @@ async def code_action(ls: WeavergenServer, params: t.CodeActionParams) -> list[t
         echoed = sent.get((d.code, lsp.range.start.line, lsp.range.start.character), lsp)
         for fix in fixes_for(d, spec):
             actions.append(convert.code_action(fix, lines, version, [echoed], snippets, doc_changes))
+    actions.extend(livecheck.code_actions(ls, ws, path, want, (snippets, doc_changes)))
     return actions
 
 

@@ -23,7 +23,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
 from weavergen import __version__
-from weavergen.server import convert
+from weavergen.server import convert, livecheck
 from weavergen.server.convert import Lines, path_of, uri_of
 from weavergen.server.settings import SECTION, Settings
 from weavergen.server.workflow import run_check_workflow, run_generate_on_save
@@ -42,6 +42,7 @@ class WeavergenServer(LanguageServer):
         self.settings = Settings()
         self.workspaces: list[RegistryWorkspace] = []
         self.pending: dict[str, asyncio.Task[None]] = {}
+        self.latest: dict[str, int] = {}
         self.ready = asyncio.Event()
         self.engine = ThreadPoolExecutor(1, thread_name_prefix="weavergen-engine")
         self.policy_pool = ThreadPoolExecutor(1, thread_name_prefix="weavergen-policies")
@@ -149,7 +150,7 @@ class WeavergenServer(LanguageServer):
         lines = Lines(text, codec)
         cache: dict[str, Lines] = {path: lines}
         out = []
-        for d in ws.diagnostics(path):
+        for d in [*ws.diagnostics(path), *livecheck.diagnostics(self, ws, path)]:
             for r in d.related:
                 if r.file not in cache:
                     other = ws.text_of(r.file)
@@ -174,8 +175,15 @@ class WeavergenServer(LanguageServer):
         if ws is None or doc is None or path is None:
             return
         text, version = doc.source, doc.version
-        changed = await self.run(ws.update, path, text) or {path}
-        self.publish(ws, changed | {path}, checked={path: version})
+
+        def update() -> set[str] | None:
+            if self.latest.get(uri, version) != version:
+                return None  # a newer edit is queued behind this one: skip the stale text
+            return ws.update(path, text)
+
+        changed = await self.run(update)
+        if changed is not None:
+            self.publish(ws, changed | {path}, checked={path: version})
 
     async def check_policies(self, ws: RegistryWorkspace) -> None:
         """Run the registry's policies off the event loop and publish their findings when ready."""
@@ -271,6 +279,7 @@ async def initialized(ls: WeavergenServer, params: t.InitializedParams) -> None:
         except Exception:
             log.exception("workspace/configuration failed; keeping the initial settings")
     await ls.load_workspaces()
+    await livecheck.start(ls)  # the `weavergen.liveCheck` setting
     watch = caps.did_change_watched_files if caps is not None else None
     if watch is not None and watch.dynamic_registration:
         await ls.client_register_capability_async(
@@ -307,6 +316,7 @@ async def did_open(ls: WeavergenServer, params: t.DidOpenTextDocumentParams) -> 
 async def did_change(ls: WeavergenServer, params: t.DidChangeTextDocumentParams) -> None:
     """Re-check the edited document after a short per-URI pause."""
     uri = params.text_document.uri
+    ls.latest[uri] = params.text_document.version
     old = ls.pending.pop(uri, None)
     if old is not None:
         old.cancel()
@@ -370,6 +380,7 @@ async def did_change_configuration(ls: WeavergenServer, params: t.DidChangeConfi
 @server.feature(t.SHUTDOWN)
 def shutdown(ls: WeavergenServer, params: None) -> None:
     """Stop background work before pygls answers the shutdown request."""
+    livecheck.stop(ls)
     if ls.poller is not None:
         ls.poller.cancel()
     for task in list(ls.pending.values()):
