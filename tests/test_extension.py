@@ -15,6 +15,7 @@ import fcntl
 import json
 import os
 import queue
+import re
 import shutil
 import subprocess
 import sys
@@ -452,3 +453,57 @@ def test_the_vsix_check_rejects_sources_and_node_modules(extension: Path, tmp_pa
         'requires "vscode-languageclient/node"',
     ):
         assert needle in bad.stderr, bad.stderr
+
+
+def test_the_palette_commands_command_lines_run(extension: Path, tmp_path: Path) -> None:
+    """Check, generate, workflow list/show and debug spans, as the commands build them, really run."""
+    from weavergen.workflow import builtin_library
+
+    env = {**os.environ, "PATH": venv_path(), "WEAVERGEN_CACHE_DIR": str(tmp_path / "cache")}
+    templates = tmp_path / "templates" / "hello"
+    templates.mkdir(parents=True)
+    (templates / "weaver.yaml").write_text(
+        "templates:\n  - template: 'hello.md.j2'\n    filter: .\n    application_mode: single\n", "utf-8"
+    )
+    (templates / "hello.md.j2").write_text("{{ ctx | length }} groups\n", "utf-8")
+    output = tmp_path / "out"
+
+    def spec_for(settings: dict[str, Any], **more: Any) -> dict[str, Any]:
+        done = _run(
+            [
+                "node",
+                "out/tools/launchSpec.js",
+                json.dumps({"settings": settings, "env": {"PATH": env["PATH"]}, **more}),
+            ]
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        commands: dict[str, Any] = json.loads(done.stdout)["commands"]
+        return commands
+
+    def run(argv: list[str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=TIMEOUT)
+
+    generate = {"target": "hello", "templates": str(tmp_path / "templates"), "output": str(output)}
+    plain = spec_for({"skipPolicies": True}, registry=str(EXAMPLE), generate=generate)
+    future = spec_for({"future": True, "skipPolicies": True}, registry=str(EXAMPLE))
+
+    ok = run(plain["check"])
+    assert ok.returncode == 0, ok.stderr
+    strict = run(future["check"])  # the example's one warning is an error under --future
+    assert strict.returncode == 1 and "error[UnstableFileFormat]" in strict.stdout + strict.stderr
+
+    spans = run(plain["spans"]["mermaid"])
+    assert spans.returncode == 0 and spans.stdout.startswith("gantt"), spans.stderr
+    tree = run(plain["spans"]["tree"])
+    assert tree.returncode == 0 and tree.stdout.startswith("registry_check"), tree.stderr
+
+    generated = run(plain["generate"])
+    assert generated.returncode == 0, generated.stderr
+    assert re.fullmatch(r"\d+ groups\s*", (output / "hello.md").read_text(encoding="utf-8"))
+
+    listed = run(plain["workflowListCommand"])
+    assert listed.returncode == 0, listed.stderr
+    parsed = spec_for({}, workflowList=listed.stdout, workflow="registry_check")
+    assert {w["id"] for w in parsed["workflows"]} == set(builtin_library().processes)
+    shown = run(parsed["workflowShow"])
+    assert shown.returncode == 0 and shown.stdout.startswith("flowchart"), shown.stderr
