@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from weavergen.diagnostics import Diagnostic, Severity
 
 LOCK_NAME = ".weavergen-lock.json"
 LOCK_VERSION = 1
+INPUTS = ("registry", "dependencies", "templates", "params")
 _SETTINGS = (
     "registry",
     "templates",
@@ -106,25 +107,40 @@ def _options_from(settings: dict[str, Any], targets: list[str], base: Path, outp
     return GenerateOptions(target=targets[0] if targets else "", output=output, **values)
 
 
+def _digest_texts(pairs: Iterable[tuple[str, str]]) -> str:
+    digest = hashlib.sha256()
+    for rel, text in sorted(pairs):
+        digest.update(f"{rel}\0{_sha(text.encode())}\0".encode())
+    return digest.hexdigest()
+
+
+def _registry_texts(reg: Any) -> list[tuple[str, str]]:
+    files = [*reg.files, *([reg.manifest_file] if reg.manifest_file is not None else [])]
+    return [(_relative(f.abspath, reg.root), f.text) for f in files]
+
+
 def registry_digest(registry: str, follow_symlinks: bool = False, loaded: Any = None) -> str:
-    """A digest of every file of a registry and of its dependencies (by provenance and content).
+    """A digest of every file of a registry (path relative to its root, and content).
 
     `loaded` is the registry already loaded by the generation, which saves loading it again.
     """
     from weavergen.registry import load_registry
 
     reg = loaded if loaded is not None else load_registry(registry, follow_symlinks=follow_symlinks)
-    digest = hashlib.sha256()
-    stack = [reg]
-    while stack:
-        current = stack.pop()
-        files = [*current.files, *([current.manifest_file] if current.manifest_file is not None else [])]
-        for rel, text in sorted((_relative(f.abspath, current.root), f.text) for f in files):
-            digest.update(f"{rel}\0{_sha(text.encode())}\0".encode())
-        stack.extend(current.dependencies)
     if not reg.root.is_dir():
-        digest.update(b"missing")
-    return digest.hexdigest()
+        return "missing"
+    return _digest_texts(_registry_texts(reg))
+
+
+def dependencies_digest(loaded: Any) -> str:
+    """A digest of every file of the registry's dependencies, recursively."""
+    pairs: list[tuple[str, str]] = []
+    stack = list(loaded.dependencies)
+    while stack:
+        dep = stack.pop()
+        pairs.extend((f"{dep.name}/{rel}", text) for rel, text in _registry_texts(dep))
+        stack.extend(dep.dependencies)
+    return _digest_texts(pairs)
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -166,8 +182,13 @@ def _files(root: Path) -> Iterator[Path]:
 
 
 def _inputs(options: Any, targets: Sequence[str], loaded: Any = None) -> dict[str, str]:
+    from weavergen.registry import load_registry
+
+    if loaded is None:
+        loaded = load_registry(options.registry, follow_symlinks=options.follow_symlinks)
     return {
         "registry": registry_digest(options.registry, options.follow_symlinks, loaded),
+        "dependencies": dependencies_digest(loaded),
         "templates": templates_digest(options.templates, targets, options.configs),
         "params": params_digest(options.params, options.params_file),
     }
@@ -478,3 +499,101 @@ def apply(drift: TargetDrift, *, force: bool = False) -> ApplyResult:
     except OutputError as exc:
         result.diagnostics.append(Diagnostic(code="LockWriteFailed", message=str(exc), file=str(drift.lock)))
     return result
+
+
+# --- The editor's view: a cheap staleness check, no regeneration ---------------------------------------
+
+
+@dataclass(slots=True)
+class StaleGeneration:
+    """A recorded generation whose registry or templates changed, or whose outputs were edited by hand."""
+
+    lock: Path
+    key: str
+    output: str
+    targets: list[str]
+    causes: list[str]
+
+    @property
+    def output_dir(self) -> Path:
+        """The OUTPUT folder of the generation."""
+        return self.lock.parent / self.output
+
+
+def _registry_root(entry: dict[str, Any], base: Path) -> Path | None:
+    from weavergen.registry import split_vdir
+
+    value = (entry.get("settings") or {}).get("registry")
+    if not value:
+        return None
+    source, sub = split_vdir(_local(str(value), base))
+    path = Path(source) / sub if sub else Path(source)
+    return path.resolve() if path.is_dir() else None
+
+
+def stale_generations(
+    root: Path, texts: Iterable[tuple[str, str]], search: Sequence[Path]
+) -> list[StaleGeneration]:
+    """Generations of the registry at `root` (its current file texts given) that are out of date.
+
+    Cheap enough for an editor: compares digests of the registry texts, of the template files and of
+    the outputs on disk with the lock, without rendering anything.
+    """
+    root = root.resolve()
+    digest = _digest_texts((_relative(Path(p), root), text) for p, text in texts)
+    found: list[StaleGeneration] = []
+    for lock_path in find_locks(search):
+        base = lock_path.parent
+        for key, entry in sorted(read_lock(lock_path)["generations"].items()):
+            if not isinstance(entry, dict) or _registry_root(entry, base) != root:
+                continue
+            causes = []
+            inputs = entry.get("inputs") or {}
+            if inputs.get("registry") != digest:
+                causes.append("the registry changed")
+            settings = entry.get("settings") or {}
+            targets = [str(t) for t in entry.get("targets") or []]
+            templates = _local(str(settings.get("templates") or "templates"), base)
+            configs = [_local(str(c), base) for c in settings.get("configs") or []]
+            if inputs.get("templates") != templates_digest(templates, targets, configs):
+                causes.append("the templates changed")
+            output = base / str(entry.get("output") or ".")
+            edited = [
+                rel
+                for rel, sha in (entry.get("outputs") or {}).items()
+                if (data := _read(output / rel)) is not None and _sha(data) != sha
+            ]
+            if edited:
+                causes.append(f"{len(edited)} output(s) edited by hand")
+            if causes:
+                found.append(
+                    StaleGeneration(lock_path, key, str(entry.get("output") or "."), targets, causes)
+                )
+    return found
+
+
+def stale_diagnostic(stale: StaleGeneration, manifest: str, first_line: str) -> Diagnostic:
+    """The manifest diagnostic of a stale generation; `fix` carries what the regenerate action needs."""
+    from weavergen.diagnostics import Range
+
+    targets = ", ".join(stale.targets) or "default target"
+    return Diagnostic(
+        code="StaleGeneratedOutput",
+        message=f"Generated output `{stale.output_dir}` ({targets}) is out of date: "
+        f"{'; '.join(stale.causes)}.",
+        severity=Severity.WARNING,
+        file=manifest,
+        range=Range.of(0, 0, 0, len(first_line)),
+        help="Run `weavergen regenerate` (or the `Regenerate` code action); hand-edited files are kept.",
+        fix={"command": "regenerate", "lock": str(stale.lock), "key": stale.key},
+    )
+
+
+def regenerate_one(lock: Path, key: str, *, force: bool = False) -> ApplyResult | None:
+    """Measure one recorded generation and apply its fresh outputs (hand edits kept unless `force`)."""
+    for drift in measure(lock, parallel=False):
+        if drift.key == key:
+            result = apply(drift, force=force)
+            result.diagnostics[:0] = drift.diagnostics
+            return result
+    return None

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from weavergen.regenerate import LOCK_NAME, measure, read_lock
+from weavergen.regenerate import LOCK_NAME, measure, read_lock, stale_generations
 
 GROUP = """\
   - id: registry.{name}
@@ -87,7 +87,7 @@ def test_generate_records_a_lock_beside_the_output(tmp_path: Path) -> None:
     assert entry["settings"]["registry"] == "model" and entry["settings"]["templates"] == "templates"
     on_disk = {p.relative_to(root / "gen").as_posix() for p in (root / "gen").rglob("*") if p.is_file()}
     assert set(entry["outputs"]) == on_disk == {"attrs.txt", "registry.a.md", "registry.b.md"}
-    assert set(entry["inputs"]) == {"registry", "templates", "params"}
+    assert set(entry["inputs"]) == {"registry", "dependencies", "templates", "params"}
 
     in_sync = cli("regenerate", "--check", cwd=root)
     assert in_sync.returncode == 0, in_sync.stderr
@@ -165,3 +165,20 @@ def test_broken_registry_and_missing_lock_exit_1_without_traceback(tmp_path: Pat
     assert broken.returncode == 1
     assert "regeneration failed" in broken.stdout and "Traceback" not in broken.stderr
     assert (root / "gen" / "attrs.txt").read_text(encoding="utf-8") == "a.id\nb.id\n"
+
+
+def test_the_editor_check_flags_stale_generations_without_rendering(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    generate(root)
+    model = (root / "model").resolve()
+    shop = model / "shop.yaml"
+    texts = [(str(shop), shop.read_text(encoding="utf-8"))]
+    assert stale_generations(model, texts, [root]) == []
+    edited = [(str(shop), texts[0][1].replace("a attributes.", "A attributes."))]  # an unsaved edit
+    [stale] = stale_generations(model, edited, [root])
+    assert stale.causes == ["the registry changed"] and stale.output_dir == root / "gen"
+    (root / "gen" / "attrs.txt").write_text("mine\n", encoding="utf-8")
+    (root / "templates" / "t" / "attrs.txt.j2").write_text("x", encoding="utf-8")
+    [stale] = stale_generations(model, texts, [root])
+    assert stale.causes == ["the templates changed", "1 output(s) edited by hand"]
+    assert stale_generations(tmp_path / "elsewhere", texts, [root]) == []
