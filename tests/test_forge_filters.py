@@ -191,3 +191,81 @@ def test_jq_outputs_and_variables() -> None:
     assert jq("1.0") == 1.0 and isinstance(jq("1.0"), float)
     with pytest.raises(JqError):
         jq('error("boom")')
+
+
+GO = {
+    "format": "markdown",
+    "prefix": "// ",
+    "indent_first_level_list_items": True,
+    "shortcut_reference_link": True,
+    "trim": True,
+    "use_go_style_list_indent": True,
+}
+
+
+def comment(text: str, settings: dict[str, object], **kwargs: object) -> str:
+    config = ForgeConfig(comment_formats={"f": settings}, default_comment_format="f")
+    args = "".join(f", {k}={v!r}" for k, v in kwargs.items())
+    return render(f"{{{{ text | comment(format='f'{args}) }}}}", config, text=text)
+
+
+def test_comment_markdown_lists_are_remarked() -> None:
+    text = "it's RECOMMENDED to:\n\n* Use a domain attribute\n* Set `error.type` to capture\n\nAnd more."
+    assert comment(text, GO) == (
+        "// it's RECOMMENDED to:\n//\n//   - Use a domain attribute\n//   - Set `error.type` to capture"
+        "\n//\n// And more."
+    )
+
+
+def test_comment_shortcut_reference_links_are_listed_at_the_end() -> None:
+    text = "See [the spec](https://a.example/spec),\nand [Digest](https://a.example/#d)."
+    assert comment(text, GO) == (
+        "// See [the spec],\n// and [Digest].\n//\n// [the spec]: https://a.example/spec\n"
+        "// [Digest]: https://a.example/#d"
+    )
+
+
+def test_comment_word_wrap_counts_prefix_and_keeps_code_whole() -> None:
+    text = "In some cases a URL may refer to an IP and/or port directly, see `url.full` for details."
+    out = comment(text, {**GO, "word_wrap": {"line_length": 30}})
+    assert out.split("\n") == [
+        "// In some cases a URL may",
+        "// refer to an IP and/or port",
+        "// directly, see `url.full`",
+        "// for details.",
+    ]
+    assert all(len(line) <= 30 for line in out.split("\n"))
+
+
+def test_comment_escape_square_brackets_and_dots() -> None:
+    settings = {"format": "markdown", "escape_square_brackets": True, "remove_trailing_dots": True}
+    assert comment("In some cases a [URL] may refer to an [IP](http://ip.com)...", settings) == (
+        "In some cases a \\[URL\\] may refer to an [IP](http://ip.com)"
+    )
+
+
+def test_comment_javadoc_html() -> None:
+    text = "The `error.type` SHOULD be low.\n\nIt's RECOMMENDED to:\n\n"
+    text += "* Use a domain attribute\n* Set it\n\nMore."
+    javadoc = {
+        "format": "html",
+        "header": "/**",
+        "prefix": " * ",
+        "footer": " */",
+        "old_style_paragraph": True,
+        "omit_closing_li": True,
+        "inline_code_snippet": "{@code {{code}}}",
+        "remove_trailing_dots": True,
+    }
+    assert comment(text, javadoc, indent=2) == (
+        "/**\n   * The {@code error.type} SHOULD be low.\n   * <p>\n   * It's RECOMMENDED to:\n   * <ul>\n"
+        "   *   <li>Use a domain attribute\n   *   <li>Set it\n   * </ul>\n   * <p>\n   * More\n   */"
+    )
+
+
+def test_comment_of_undefined_is_empty_and_unknown_format_is_an_error() -> None:
+    assert comment(None, GO) == ""  # type: ignore[arg-type]
+    config = ForgeConfig(comment_formats={"f": GO}, default_comment_format="f")
+    with pytest.raises(TemplateProblem) as err:
+        render("{{ 'x' | comment(format='nope') }}", config)
+    assert "Comment format `nope` not found" in err.value.diagnostic.message
