@@ -475,11 +475,32 @@ metrics:
     stability: development
     brief: Runs.
     requirement_level: recommended
+    entity_associations:
+      - demo.host
     attributes:
       - ref_group: demo.shared
       - ref: demo.count
 """
-NAV_FILES = {"attrs.yaml": NAV_ATTRS, "spans.yaml": NAV_SPANS, "metrics.yaml": NAV_METRICS}
+NAV_ENTITIES = """\
+file_format: definition/2
+entities:
+  - type: demo.host
+    stability: development
+    brief: A host.
+    identity:
+      - ref: demo.name
+metric_refinements:
+  - id: metric.demo.runs.fast
+    ref: demo.runs
+    brief: Fast runs.
+    stability: development
+"""
+NAV_FILES = {
+    "attrs.yaml": NAV_ATTRS,
+    "spans.yaml": NAV_SPANS,
+    "metrics.yaml": NAV_METRICS,
+    "entities.yaml": NAV_ENTITIES,
+}
 
 
 async def nav_session(client: LanguageClient, tmp_path: Path) -> Path:
@@ -541,6 +562,11 @@ async def test_hover_describes_attributes_and_groups(client: LanguageClient, tmp
     assert group is not None and "Common." in group.contents.value  # type: ignore[union-attr]
     p = doc_pos(spans, "brief: A run.", offset=2)
     assert await client.text_document_hover_async(t.HoverParams(p.text_document, p.position)) is None
+    p = doc_pos(root / "entities.yaml", "ref: demo.runs", offset=6)
+    metric = await client.text_document_hover_async(t.HoverParams(p.text_document, p.position))
+    assert metric is not None and isinstance(metric.contents, t.MarkupContent)
+    for fact in ("metric.demo.runs", "Runs.", "`counter`", "`{run}`", "`demo.runs`", "`development`"):
+        assert fact in metric.contents.value
 
 
 @pytest.mark.parametrize(
@@ -552,6 +578,8 @@ async def test_hover_describes_attributes_and_groups(client: LanguageClient, tmp
         ("attrs.yaml", "renamed_to: demo.count", 13, "attrs.yaml", "demo.count"),
         ("metrics.yaml", "ref_group: demo.shared", 12, "metrics.yaml", "demo.shared"),
         ("metrics.yaml", "ref: demo.color", 6, "attrs.yaml", "demo.color"),
+        ("metrics.yaml", "- demo.host", 3, "entities.yaml", "demo.host"),
+        ("entities.yaml", "ref: demo.runs", 6, "metrics.yaml", "demo.runs"),
     ],
 )
 async def test_go_to_definition(
@@ -718,4 +746,19 @@ async def test_completion_of_ids_values_and_keys(client: LanguageClient, tmp_pat
     v2_text = open_doc(client, metrics)
     row = v2_text.splitlines().index("    requirement_level: recommended")
     v2_keys = await complete(client, metrics, v2_text, "    ", 2, after=row)
-    assert "entity_associations" in v2_keys and "instrument" not in v2_keys
+    assert "annotations" in v2_keys and "instrument" not in v2_keys and "entity_associations" not in v2_keys
+
+
+async def test_the_future_setting_turns_warnings_into_errors(client: LanguageClient, tmp_path: Path) -> None:
+    root = write_registry(tmp_path / "reg", {"attrs.yaml": ATTRS.replace("        stability: stable\n", "")})
+    await start(client, tmp_path, future=True)
+    (d,) = await wait_for(client, uri(root / "attrs.yaml"), lambda ds: len(ds) == 1)
+    assert d.code == "InvalidAttributeWarning" and d.severity == t.DiagnosticSeverity.Error
+    client.workspace_did_change_configuration(
+        t.DidChangeConfigurationParams(settings={"weavergen": {"future": False}})
+    )
+    await wait_for(
+        client,
+        uri(root / "attrs.yaml"),
+        lambda ds: [x.severity for x in ds] == [t.DiagnosticSeverity.Warning],
+    )
