@@ -507,3 +507,68 @@ def test_the_palette_commands_command_lines_run(extension: Path, tmp_path: Path)
     assert {w["id"] for w in parsed["workflows"]} == set(builtin_library().processes)
     shown = run(parsed["workflowShow"])
     assert shown.returncode == 0 and shown.stdout.startswith("flowchart"), shown.stderr
+
+
+FIXABLE = """groups:
+  - id: registry.demo
+    type: attribute_group
+    brief: Demo.
+    attributes:
+      - id: demo.count
+        type: int
+        brief: A count.
+        stability: experimental
+      - id: demo.size
+        type: int
+        brief: A size.
+      - id: demo.old
+        type: int
+        brief: Old.
+        stability: development
+        deprecated: "Replaced by `demo.count`."
+      - id: demo.name
+        type: string
+        stability: development
+"""
+
+
+def test_apply_all_fixes_rounds_against_the_server_match_weavergen_fix(
+    extension: Path, tmp_path: Path
+) -> None:
+    """The fix-all rounds (src/fixAll.ts), driven over stdio, end where `weavergen fix --apply` does."""
+    copies = []
+    for name in ("editor", "cli"):
+        registry = tmp_path / name / "registry"
+        registry.mkdir(parents=True)
+        (registry / "manifest.yaml").write_text(
+            "schema_url: https://example.com/schemas/demo/1.0.0\n", "utf-8"
+        )
+        (registry / "demo.yaml").write_text(FIXABLE, "utf-8")
+        copies.append(registry / "demo.yaml")
+    editor_file, cli_file = copies
+    env = {"PATH": venv_path(), "WEAVERGEN_CACHE_DIR": str(tmp_path / "cache")}
+    spec = {
+        "env": env,
+        "settings": {"skipPolicies": True},
+        "workspace": str(tmp_path / "editor"),
+        "file": str(editor_file),
+    }
+    done = _run(["node", "out/tools/fixFile.js", json.dumps(spec)])
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+
+    weavergen = shutil.which("weavergen", path=env["PATH"])
+    assert weavergen is not None
+    fixed = subprocess.run(
+        [weavergen, "fix", str(cli_file), "--apply"],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert fixed.returncode == 0, fixed.stderr
+    assert result["text"] != FIXABLE and result["applied"] and "stopped" not in result
+    assert result["text"] == cli_file.read_text(encoding="utf-8")
+    # what is left (fixes that need a human: snippets) is what the engine reports on the CLI's result
+    remaining = cli_diagnostics(cli_file.parent, cli_file, [])
+    assert sorted(result["diagnostics"]) == sorted(d["code"] for d in remaining)

@@ -1,5 +1,5 @@
 // Build the extension: bundle src/extension.ts with esbuild, copy Mermaid, write the YAML schema.
-// `--production` minifies; `--tools` builds only out/tools/launchSpec.js (for the Python round-trip test).
+// `--production` minifies; `--tools` builds only out/tools/*.js (run by tests/test_extension.py).
 import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -12,7 +12,9 @@ const tools = process.argv.includes('--tools');
 const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' };
 
 if (tools) {
-  await esbuild.build({ ...common, entryPoints: [join(root, 'src/tools/launchSpec.ts')], outfile: join(root, 'out/tools/launchSpec.js') });
+  for (const tool of ['launchSpec', 'fixFile']) {
+    await esbuild.build({ ...common, entryPoints: [join(root, `src/tools/${tool}.ts`)], outfile: join(root, `out/tools/${tool}.js`) });
+  }
 } else {
   await esbuild.build({
     ...common,
