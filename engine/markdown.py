@@ -23,6 +23,20 @@ HEADER = re.compile(
 )
 TRAILER = re.compile(rf"^<!--{_WS}endsemconv{_WS}-->{_WS}$")
 WEAVER_HEADER = re.compile(rf"^<!--{_WS}weaver\b")
+WEAVER_SNIPPET = re.compile(
+    rf"^<!--{_WS}weaver[ \t]+(?:template:(?P<name>[A-Za-z][A-Za-z0-9._-]*)[ \t]+)?(?P<query>.*?)-->{_WS}$"
+)
+WEAVER_TRAILER = re.compile(rf"^<!--{_WS}endweaver{_WS}-->{_WS}$")
+# v2 snippet ids: `registry.<section>.<id>` or `refinements.<section>.<id>`, and the key naming an item.
+V2_SECTIONS = {
+    "attributes": ("attribute", "key"),
+    "attribute_groups": ("attribute_group", "id"),
+    "spans": ("span", "type"),
+    "metrics": ("metric", "name"),
+    "events": ("event", "name"),
+    "entities": ("entity", "type"),
+}
+V2_REFINEMENTS = ("spans", "metrics", "events", "entities")
 
 
 @dataclass(slots=True)
@@ -134,13 +148,16 @@ class SnippetRenderer:
         self.env = environment(target_dir, self.config)
         self.groups = groups
         self.base_url = base_url
+        self.v2_schema: dict[str, Any] | None = None
 
     def render(self, snippet: Snippet, file: str, line: int) -> str | Diagnostic:
         """The snippet's text (without the final newline), or a diagnostic placed on its header line."""
         from weavergen.forge.render import TemplateProblem, render_source
 
-        group = self.groups.get(snippet.group_id)
         rng = Range.of(line, 0, line, 0)
+        if self.v2_schema is not None:
+            return self._render_v2(snippet, file, rng)
+        group = self.groups.get(snippet.group_id)
         if group is None:
             return Diagnostic(
                 code="GroupNotFound",
@@ -162,6 +179,56 @@ class SnippetRenderer:
         except TemplateProblem as exc:
             return exc.diagnostic
 
+    def _render_v2(self, snippet: Snippet, file: str, rng: Range) -> str | Diagnostic:
+        """A `<!-- semconv registry.<section>.<id> -->` snippet over the materialized v2 registry."""
+        from weavergen.forge.render import TemplateProblem, render_source
+
+        group = v2_group(self.v2_schema or {}, snippet.group_id)
+        if isinstance(group, str):
+            return Diagnostic(code="GroupNotFound", message=group, file=file, range=rng)
+        values: dict[str, Any] = {"group": group, "tag_filter": snippet.tag_filter, "params": self.params}
+        if self.base_url is not None:
+            values["attribute_registry_base_url"] = self.base_url
+        try:
+            return render_source(self.env, SNIPPET_TEMPLATE, None, values, None, (file, rng))
+        except TemplateProblem as exc:
+            return exc.diagnostic
+
+    def render_weaver(self, name: str | None, query: str, file: str, line: int) -> str | Diagnostic:
+        """A `<!-- weaver [template:NAME] <jq> -->` snippet: the query's result is the template's root."""
+        from weavergen.forge.jq import JqError, jq_variables, run_jq
+        from weavergen.forge.render import TemplateProblem, render_source
+
+        rng = Range.of(line, 0, line, 0)
+        try:
+            result = run_jq(query, self.v2_schema, jq_variables(self.params, with_params=False))
+        except JqError as exc:
+            return Diagnostic(code="FilterError", message=str(exc), file=file, range=rng)
+        values = dict(result) if isinstance(result, dict) else {}
+        values["params"] = self.params
+        try:
+            return render_source(self.env, name or SNIPPET_TEMPLATE, None, values, None, (file, rng))
+        except TemplateProblem as exc:
+            return exc.diagnostic
+
+
+def v2_group(schema: dict[str, Any], snippet_id: str) -> dict[str, Any] | str:
+    """The flattened v2 item a snippet id names (with its `signal_type`), or weaver's error message."""
+    head, _, rest = snippet_id.partition(".")
+    section, _, item_id = rest.partition(".")
+    if head == "registry" and section in V2_SECTIONS and item_id:
+        signal_type, key = V2_SECTIONS[section]
+        items = (schema.get("registry") or {}).get(section) or []
+    elif head == "refinements" and section in V2_REFINEMENTS and item_id:
+        signal_type, key = V2_SECTIONS[section][0], "id"
+        items = (schema.get("refinements") or {}).get(section) or []
+    else:
+        return f"Could not parse snippet id: [{snippet_id}]"
+    for item in items:
+        if item.get(key) == item_id:
+            return {"signal_type": signal_type, **item}
+    return f"Could not find: {snippet_id}"
+
 
 def update_contents(text: str, file: str, renderer: SnippetRenderer) -> tuple[str, int, list[Diagnostic]]:
     """The updated text of one markdown file, the number of snippets, and the problems found."""
@@ -169,13 +236,25 @@ def update_contents(text: str, file: str, renderer: SnippetRenderer) -> tuple[st
     diagnostics: list[Diagnostic] = []
     snippets = 0
     inside = False
+    trailer = TRAILER
     for number, line in enumerate(_lines(text.replace("\r\n", "\n"))):
         if inside:
-            if is_trailer(line):
+            if trailer.match(line):
                 out.append(line + "\n")
                 inside = False
             continue
         out.append(line + "\n")
+        weaver = WEAVER_SNIPPET.match(line) if renderer.v2_schema is not None else None
+        if weaver is not None:
+            snippets += 1
+            inside = True
+            trailer = WEAVER_TRAILER
+            found = renderer.render_weaver(weaver.group("name"), weaver.group("query").strip(), file, number)
+            if isinstance(found, Diagnostic):
+                diagnostics.append(found)
+            else:
+                out.append(found + "\n")
+            continue
         if WEAVER_HEADER.match(line):
             diagnostics.append(
                 Diagnostic(
@@ -191,6 +270,7 @@ def update_contents(text: str, file: str, renderer: SnippetRenderer) -> tuple[st
             continue
         snippets += 1
         inside = True
+        trailer = TRAILER
         rendered = renderer.render(snippet, file, number)
         if isinstance(rendered, Diagnostic):
             diagnostics.append(rendered)
@@ -246,15 +326,6 @@ def markdown_setup(
             )
         )
         return None
-    if options.v2:
-        report.diagnostics.append(
-            Diagnostic(
-                code="UnsupportedOption",
-                message="update-markdown with --v2 (registry.* snippet ids and weaver snippets) is not "
-                "supported yet; run it without --v2.",
-            )
-        )
-        return None
     root = Path(options.markdown_dir)
     if not root.is_dir():
         report.diagnostics.append(
@@ -278,11 +349,13 @@ def refresh_markdown(
 
     target_dir, params = setup
     root = Path(options.markdown_dir)
-    schema = template_schema(resolution, False)
-    groups = {g["id"]: g for g in schema.get("groups", [])}
+    schema = template_schema(resolution, options.v2)
+    groups = {} if options.v2 else {g["id"]: g for g in schema.get("groups", [])}
     renderer = SnippetRenderer(
         target_dir, groups, params, options.attribute_registry_base_url, options.project_config
     )
+    if options.v2:
+        renderer.v2_schema = schema
     report.diagnostics.extend(renderer.diagnostics)
     for path in sorted(p for p in root.rglob("*") if p.suffix == ".md" and p.is_file()):
         report.files += 1
