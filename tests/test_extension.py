@@ -68,11 +68,30 @@ def extension() -> Path:
     with open(EXT / ".npm-ci.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         _npm_packages()
-        for args in (["scripts/build.mjs", "--tools"], ["scripts/build.mjs"]):
-            built = _run(["node", *args])
-            if built.returncode != 0:
-                pytest.fail(f"node {' '.join(args)} failed:\n{built.stdout}\n{built.stderr}")
+        if _stale():
+            for args in (["scripts/build.mjs", "--tools"], ["scripts/build.mjs"]):
+                built = _run(["node", *args])
+                if built.returncode != 0:
+                    pytest.fail(f"node {' '.join(args)} failed:\n{built.stdout}\n{built.stderr}")
     return EXT
+
+
+def _stale() -> bool:
+    """True when a built file is missing or older than a source (another worker may be using them)."""
+    outputs = [
+        EXT / "out/tools/launchSpec.js",
+        EXT / "out/tools/fixFile.js",
+        EXT / "dist/definition-v2.schema.json",
+    ]
+    sources = [
+        *EXT.glob("src/**/*.ts"),
+        *EXT.glob("schemas/*.json"),
+        EXT / "scripts/build.mjs",
+        EXT / "package-lock.json",
+    ]
+    if not all(o.exists() for o in outputs):
+        return True
+    return min(o.stat().st_mtime for o in outputs) < max(s.stat().st_mtime for s in sources)
 
 
 def launch_spec(
