@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from weavergen.diagnostics import Diagnostic, Position, Range, Severity
 from weavergen.document import Document, Path
@@ -66,21 +67,46 @@ def apply_edits(text: str, edits: list[TextEdit] | tuple[TextEdit, ...]) -> str:
     return out
 
 
-_HINTS: dict[tuple[str, str], list[Diagnostic]] = {}
+T = TypeVar("T")
 
 
+def per_document(fn: Callable[[SpecFile], list[T]]) -> Callable[[SpecFile], list[T]]:
+    """Memoise a per-file computation by file and content digest, so an edit recomputes one file."""
+    cache: dict[tuple[str, str], list[T]] = {}
+
+    def wrapper(spec: SpecFile) -> list[T]:
+        key = (spec.provenance, spec.document.digest)
+        found = cache.get(key)
+        if found is None:
+            if len(cache) > 4096:
+                cache.clear()
+            found = cache[key] = fn(spec)
+        return found
+
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+def value_at(data: Any, path: Path) -> Any:
+    """The plain value at a document path, or None when the path does not exist."""
+    node = data
+    for k in path:
+        if isinstance(node, dict):
+            node = node.get(k)
+        elif isinstance(node, list) and isinstance(k, int) and 0 <= k < len(node):
+            node = node[k]
+        else:
+            return None
+    return node
+
+
+@per_document
 def hints(spec: SpecFile) -> list[Diagnostic]:
     """Editor hints beyond weaver's checks: `stability: experimental` is an alias of `development`."""
     doc = spec.document
-    key = (spec.provenance, doc.digest)
-    cached = _HINTS.get(key)
-    if cached is not None:
-        return cached
-    if len(_HINTS) > 4096:
-        _HINTS.clear()
-    out = _HINTS[key] = []
+    out = []
     for path, span in doc.spans.items():
-        if path and path[-1] == "stability" and _value(doc.data, path) == "experimental":
+        if path and path[-1] == "stability" and value_at(doc.data, path) == "experimental":
             out.append(
                 Diagnostic(
                     code=EXPERIMENTAL,
@@ -176,18 +202,6 @@ def _indent(text: str, column: int) -> str:
     return "".join(pad + line + "\n" for line in text.split("\n"))
 
 
-def _value(data: Any, path: Path) -> Any:
-    node = data
-    for k in path:
-        if isinstance(node, dict):
-            node = node.get(k)
-        elif isinstance(node, list) and isinstance(k, int) and 0 <= k < len(node):
-            node = node[k]
-        else:
-            return None
-    return node
-
-
 def _add_stability(c: _Ctx) -> list[Fix]:
     path = c.at()
     if path is None or not path:
@@ -206,7 +220,7 @@ def _structure_deprecated(c: _Ctx) -> list[Fix]:
     path = c.at()
     if path is None or path not in c.doc.key_spans:
         return []
-    note = _value(c.doc.data, path)
+    note = value_at(c.doc.data, path)
     if not isinstance(note, str):
         return []
     k = c.doc.key_spans[path]
@@ -263,11 +277,11 @@ def _expand_prefix(c: _Ctx) -> list[Fix]:
     if path is None or path[-1] != "prefix":
         return []
     group = path[:-1]
-    prefix = _value(c.doc.data, path)
+    prefix = value_at(c.doc.data, path)
     if not isinstance(prefix, str):
         return []
     edits = []
-    for j, attr in enumerate(_value(c.doc.data, (*group, "attributes")) or []):
+    for j, attr in enumerate(value_at(c.doc.data, (*group, "attributes")) or []):
         id_path = (*group, "attributes", j, "id")
         if isinstance(attr, dict) and "id" in attr and id_path in c.doc.spans:
             edits.append(TextEdit(Range.of(*c.doc.spans[id_path]), f"{prefix}.{attr['id']}"))

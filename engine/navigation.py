@@ -14,7 +14,7 @@ from typing import Any
 
 from weavergen.diagnostics import Position, Range
 from weavergen.document import Document, Path
-from weavergen.fixes import TextEdit
+from weavergen.fixes import TextEdit, per_document, value_at
 from weavergen.registry import SpecFile
 from weavergen.workspace import Snapshot
 
@@ -72,18 +72,6 @@ class Completion:
     documentation: str = ""
 
 
-def _value(data: Any, path: Path) -> Any:
-    node = data
-    for k in path:
-        if isinstance(node, dict):
-            node = node.get(k)
-        elif isinstance(node, list) and isinstance(k, int) and 0 <= k < len(node):
-            node = node[k]
-        else:
-            return None
-    return node
-
-
 def _classify(path: Path, value: str, data: Any) -> tuple[str, str, bool] | None:
     """What an id-bearing scalar at `path` names: (kind, full name, is_definition), or None."""
     if not path:
@@ -95,7 +83,7 @@ def _classify(path: Path, value: str, data: Any) -> tuple[str, str, bool] | None
     if last == "ref" and n == 3 and top in _REFINEMENT_KINDS:
         return "group", _REFINEMENT_KINDS[str(top)] + value, False
     if last == "id" and n == 5 and top == "groups" and path[2] == "attributes":
-        prefix = _value(data, ("groups", path[1], "prefix"))
+        prefix = value_at(data, ("groups", path[1], "prefix"))
         return "attribute", f"{prefix}.{value}" if prefix else value, True
     if last == "key" and n == 3 and top == "attributes":
         return "attribute", value, True
@@ -116,28 +104,19 @@ def _classify(path: Path, value: str, data: Any) -> tuple[str, str, bool] | None
     return None
 
 
-_FILE_INDEX: dict[tuple[str, str], list[Occurrence]] = {}
-
-
+@per_document
 def occurrences(spec: SpecFile) -> list[Occurrence]:
     """Every definition of and reference to an attribute or group in one file (cached by content)."""
     doc = spec.document
-    key = (spec.provenance, doc.digest)
-    cached = _FILE_INDEX.get(key)
-    if cached is not None:
-        return cached
     out: list[Occurrence] = []
     if not doc.failed:
         for path, span in doc.spans.items():
-            value = _value(doc.data, path)
+            value = value_at(doc.data, path)
             if not isinstance(value, str):
                 continue
             found = _classify(path, value, doc.data)
             if found is not None:
                 out.append(Occurrence(found[0], found[1], spec.provenance, Range.of(*span), found[2], value))
-    if len(_FILE_INDEX) > 4096:
-        _FILE_INDEX.clear()
-    _FILE_INDEX[key] = out
     return out
 
 
