@@ -129,8 +129,12 @@ def test_syntax_error_points_at_template_line(tmp_path: Path) -> None:
     diagnostics, out = run_generate(tmp_path, SINGLE, {"a.txt.j2": "line 1\nline 2\n{% if %}\n"})
     d = one_error(diagnostics)
     assert d.code == "InvalidTemplateFile"
-    assert d.file == "a.txt.j2" and d.range is not None and d.range.start.line == 2
-    assert "syntax error" in d.message
+    assert (
+        d.file == str(tmp_path / "templates" / "t" / "a.txt.j2")
+        and d.range is not None
+        and d.range.start.line == 2
+    )
+    assert "syntax error" in d.message and d.extra["template"] == "a.txt.j2"
     assert not (out / "a.txt").exists()
 
 
@@ -138,14 +142,22 @@ def test_unknown_filter_points_at_template_line(tmp_path: Path) -> None:
     diagnostics, _ = run_generate(tmp_path, SINGLE, {"a.txt.j2": "ok\n{{ ctx | no_such_filter }}"})
     d = one_error(diagnostics)
     assert d.code == "TemplateEvaluationFailed"
-    assert d.file == "a.txt.j2" and d.range is not None and d.range.start.line == 1
+    assert (
+        d.file == str(tmp_path / "templates" / "t" / "a.txt.j2")
+        and d.range is not None
+        and d.range.start.line == 1
+    )
     assert "no_such_filter" in d.message
 
 
 def test_failing_weaver_filter_names_filter_and_line(tmp_path: Path) -> None:
     diagnostics, _ = run_generate(tmp_path, SINGLE, {"a.txt.j2": "ok\n\n{{ 123 | pascal_case_const }}"})
     d = one_error(diagnostics)
-    assert d.file == "a.txt.j2" and d.range is not None and d.range.start.line == 2
+    assert (
+        d.file == str(tmp_path / "templates" / "t" / "a.txt.j2")
+        and d.range is not None
+        and d.range.start.line == 2
+    )
     assert "pascal_case_const" in d.message and "value is not a string" in d.message
 
 
@@ -159,7 +171,11 @@ def test_error_in_imported_macro_points_at_macro_file(tmp_path: Path) -> None:
         },
     )
     d = one_error(diagnostics)
-    assert d.file == "m.j2" and d.range is not None and d.range.start.line == 1
+    assert (
+        d.file == str(tmp_path / "templates" / "t" / "m.j2")
+        and d.range is not None
+        and d.range.start.line == 1
+    )
 
 
 def test_jq_error_points_at_the_filter_in_weaver_yaml(tmp_path: Path) -> None:

@@ -150,6 +150,7 @@ def environment(root: Path, config: ForgeConfig, auto_escape: str = "none") -> m
     for name, test in F.TESTS.items():
         env.add_test(name, test)
     env.add_global("concat_if", _guard("concat_if", F.concat_if))
+    env.template_root = str(root)  # where diagnostics about template names point
     return env
 
 
@@ -170,9 +171,20 @@ def render_source(
             return str(env.render_str(source or "", name="<file_name>", **context))
         return str(env.render_template(template, **context))
     except minijinja.TemplateError as exc:
-        raise TemplateProblem(_template_diagnostic(exc, template, where)) from None
+        raise TemplateProblem(_placed(_template_diagnostic(exc, template, where), env)) from None
     except FilterError as exc:
-        raise TemplateProblem(_filter_diagnostic(exc, env, where)) from None
+        raise TemplateProblem(_placed(_filter_diagnostic(exc, env, where), env)) from None
+
+
+def _placed(diagnostic: Diagnostic, env: minijinja.Environment) -> Diagnostic:
+    """A diagnostic about a template name, pointed at the template's file (the name stays in `extra`)."""
+    root = getattr(env, "template_root", None)
+    name = diagnostic.file
+    if root is None or name is None or name.startswith("<") or Path(name).is_absolute():
+        return diagnostic
+    diagnostic.extra = {**diagnostic.extra, "template": name}
+    diagnostic.file = str(Path(root) / name)
+    return diagnostic
 
 
 def _template_diagnostic(
