@@ -8,7 +8,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 from weavergen import navigation as nav
 from weavergen.diagnostics import Position, Range
 from weavergen.fixes import fixes_for
-from weavergen.server import convert, livecheck
+from weavergen.server import convert, livecheck, regenerate
 from weavergen.server.convert import Lines, path_of, uri_of
 from weavergen.server.server import WeavergenServer, server
 from weavergen.workspace import Snapshot
@@ -42,6 +42,10 @@ async def code_action(ls: WeavergenServer, params: t.CodeActionParams) -> list[t
         return None
     path, lines = ctx
     ws = ls.owner(path)
+    if ws is not None and ws.is_manifest(path):
+        return regenerate.code_actions(
+            ls, ws, path, Range(*map(lines.from_client, (params.range.start, params.range.end)))
+        ) + livecheck.manifest_actions(ls, ws, path, params.range)
     spec = ws.snapshot().file(path) if ws is not None else None
     if ws is None or spec is None:
         return None
@@ -63,6 +67,9 @@ async def code_action(ls: WeavergenServer, params: t.CodeActionParams) -> list[t
             actions.append(convert.code_action(fix, lines, version, [echoed], snippets, doc_changes))
     actions.extend(livecheck.code_actions(ls, ws, path, want, (snippets, doc_changes)))
     return actions
+
+
+server.command(regenerate.COMMAND)(regenerate.execute)
 
 
 _SYMBOL_KINDS = {

@@ -23,7 +23,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
 from weavergen import __version__
-from weavergen.server import convert, livecheck
+from weavergen.server import convert, livecheck, regenerate
 from weavergen.server.convert import Lines, path_of, uri_of
 from weavergen.server.settings import SECTION, Settings
 from weavergen.server.workflow import run_check_workflow, run_generate_on_save
@@ -150,7 +150,8 @@ class WeavergenServer(LanguageServer):
         lines = Lines(text, codec)
         cache: dict[str, Lines] = {path: lines}
         out = []
-        for d in [*ws.diagnostics(path), *livecheck.diagnostics(self, ws, path)]:
+        extra = [*livecheck.diagnostics(self, ws, path), *regenerate.diagnostics(self, ws, path)]
+        for d in [*ws.diagnostics(path), *extra]:
             for r in d.related:
                 if r.file not in cache:
                     other = ws.text_of(r.file)
