@@ -223,15 +223,20 @@ async function showSpans(runtime: Runtime): Promise<void> {
   showMermaid(runtime, "Spans of weavergen's last run", gantt.stdout, tree.code === 0 ? tree.stdout : undefined);
 }
 
-/** Wait for the next diagnostics change of a document (the server re-checked it). */
-function nextDiagnostics(uri: vscode.Uri, timeoutMs: number): Promise<boolean> {
+/**
+ * Wait for the diagnostics of a document to change after the server re-checked it. The re-check starts
+ * `quietMs` (the debounce) after the edit, so changes before that (an "unchanged" pull, a late policy
+ * result) are not it and are ignored.
+ */
+function nextDiagnostics(uri: vscode.Uri, quietMs: number, timeoutMs: number): Promise<boolean> {
+  const notBefore = Date.now() + quietMs;
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       sub.dispose();
       resolve(false);
     }, timeoutMs);
     const sub = vscode.languages.onDidChangeDiagnostics((event) => {
-      if (event.uris.some((u) => u.toString() === uri.toString())) {
+      if (Date.now() >= notBefore && event.uris.some((u) => u.toString() === uri.toString())) {
         clearTimeout(timer);
         sub.dispose();
         resolve(true);
@@ -253,6 +258,7 @@ async function applyAllFixes(runtime: Runtime): Promise<void> {
   }
   const document = editor.document;
   const uri = document.uri.toString();
+  const debounceMs = runtime.settings(folderFor(document.uri)).debounceMs;
   let version = document.version;
   let settled: Promise<boolean> = Promise.resolve(true);
   const result = await applyFixRounds(uri, {
@@ -272,7 +278,7 @@ async function applyAllFixes(runtime: Runtime): Promise<void> {
       }
       const edit = new vscode.WorkspaceEdit();
       edit.set(document.uri, edits.map((e) => new vscode.TextEdit(client.protocol2CodeConverter.asRange(e.range), e.newText)));
-      const changed = nextDiagnostics(document.uri, SETTLE_TIMEOUT_MS);
+      const changed = nextDiagnostics(document.uri, debounceMs, debounceMs + SETTLE_TIMEOUT_MS);
       const ok = await vscode.workspace.applyEdit(edit);
       settled = changed;
       return ok;
