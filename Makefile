@@ -37,6 +37,7 @@ test: install lint typecheck
 # file, eslint, tsc, unit tests, then editor-extension/weavergen-<version>.vsix and a check of its files.
 EXT := editor-extension
 $(EXT)/node_modules/.package-lock.json: $(EXT)/package-lock.json
+	@command -v npm >/dev/null || { echo "make extension needs Node.js 20+ and npm (https://nodejs.org)" >&2; exit 1; }
 	cd $(EXT) && npm ci --no-audit --no-fund
 
 extension: $(EXT)/node_modules/.package-lock.json
