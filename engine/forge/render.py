@@ -114,11 +114,17 @@ class FilterError(Exception):
         self.template = template
 
 
-def environment(root: Path, config: ForgeConfig, auto_escape: str = "none") -> minijinja.Environment:
+class TemplateEnvironment(minijinja.Environment):
+    """A MiniJinja environment that knows its template folder, so diagnostics can name template files."""
+
+    template_root: str | None = None
+
+
+def environment(root: Path, config: ForgeConfig, auto_escape: str = "none") -> TemplateEnvironment:
     """A MiniJinja environment configured as weaver's `template_engine` for one template folder."""
     syntax = config.template_syntax
     ws = config.whitespace_control
-    env = minijinja.Environment(
+    env = TemplateEnvironment(
         loader=_loader(root),
         undefined_behavior="lenient",
         keep_trailing_newline=ws.get("keep_trailing_newline", False),
