@@ -11,7 +11,7 @@ none. Unlike weaver, whose hash maps give a random order, changes are sorted by 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -132,23 +132,33 @@ def _line_of(change: dict[str, Any], style: Callable[[str], str]) -> str:
     return style(str(change.get("name", "")))
 
 
+def _sections(diff: dict[str, Any]) -> Iterator[tuple[str, str, list[dict[str, Any]]]]:
+    """(item kind, change type, changes) for every non-empty group, in the renderers' order.
+
+    The change type is '' once per item kind with changes, before its groups, for the kind's heading.
+    """
+    for kind in ITEM_KINDS:
+        items = diff["changes"].get(kind) or []
+        if items:
+            yield kind, "", items
+        for change_type in CHANGE_TYPES:
+            found = _of_type(items, change_type)
+            if found:
+                yield kind, change_type, found
+
+
 def render_ansi(diff: dict[str, Any], color: bool = False) -> str:
     """The console report: per item kind, the added, renamed, obsoleted, uncategorized and removed items."""
     s = _Style(color)
     head, base = diff["head"]["semconv_version"], diff["baseline"]["semconv_version"]
     lines = ["", s(f"Schema Changes between `{head}` and `{base}`", _RED, _BOLD), ""]
-    for kind in ITEM_KINDS:
-        items = diff["changes"].get(kind) or []
-        if not items:
+    for kind, change_type, found in _sections(diff):
+        if not change_type:
+            lines.append(s(f"List of Changes to {_title(kind)}", _CYAN, _BOLD))
             continue
-        lines.append(s(f"List of Changes to {_title(kind)}", _CYAN, _BOLD))
-        for change_type in CHANGE_TYPES:
-            found = _of_type(items, change_type)
-            if not found:
-                continue
-            lines.append(s(f"{change_type.capitalize()} {_title(kind)}:", _BOLD, _GREEN))
-            lines.extend(f"  - {_line_of(c, lambda t: s(t, _WHITE))}" for c in found)
-            lines.append("")
+        lines.append(s(f"{change_type.capitalize()} {_title(kind)}:", _BOLD, _GREEN))
+        lines.extend(f"  - {_line_of(c, lambda t: s(t, _WHITE))}" for c in found)
+        lines.append("")
     return "\n".join(lines) + "\n"
 
 
@@ -162,24 +172,19 @@ def render_markdown(diff: dict[str, Any]) -> str:
         f"Head: {diff['head']['semconv_version']}",
         "",
     ]
-    for kind in ITEM_KINDS:
-        items = diff["changes"].get(kind) or []
-        if not items:
+    for kind, change_type, found in _sections(diff):
+        if not change_type:
+            lines.append(f"## {_title(kind)}")
             continue
-        lines.append(f"## {_title(kind)}")
-        for change_type in CHANGE_TYPES:
-            found = _of_type(items, change_type)
-            if not found:
-                continue
-            lines.append(f"### {change_type.capitalize()}")
-            for c in found:
-                if change_type == "added":
-                    lines.append(f"- {c['name']}")
-                elif change_type == "renamed":
-                    lines.append(f"- {c['old_name']} --> {c['new_name']} (Note: {c['note']})")
-                else:
-                    lines.append(f"- {_line_of(c, str)}")
-            lines.append("")
+        lines.append(f"### {change_type.capitalize()}")
+        for c in found:
+            if change_type == "added":
+                lines.append(f"- {c['name']}")
+            elif change_type == "renamed":
+                lines.append(f"- {c['old_name']} --> {c['new_name']} (Note: {c['note']})")
+            else:
+                lines.append(f"- {_line_of(c, str)}")
+        lines.append("")
     return "\n".join(lines) + "\n"
 
 
