@@ -42,3 +42,8 @@ test('engines.vscode is not older than the @types/vscode the code is checked aga
   const [typesMajor, typesMinor] = version(manifest.devDependencies['@types/vscode']);
   assert.ok(engineMajor > typesMajor || (engineMajor === typesMajor && engineMinor >= typesMinor));
 });
+
+test('a workspace must be trusted: its settings name the programs the extension runs', () => {
+  const caps = (manifest as unknown as { capabilities: { untrustedWorkspaces: { supported: boolean | string } } }).capabilities;
+  assert.equal(caps.untrustedWorkspaces.supported, false);
+});
