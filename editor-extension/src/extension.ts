@@ -182,7 +182,8 @@ async function stopServer(): Promise<void> {
 
 function restartServer(runtime: Runtime): Promise<void> {
   wanted = true;
-  const run = (restarting ?? Promise.resolve()).then(() => startServer(runtime));
+  // After the previous (re)start, whatever became of it.
+  const run = (restarting ?? Promise.resolve()).catch(() => undefined).then(() => startServer(runtime));
   restarting = run.finally(() => {
     if (restarting === run) {
       restarting = undefined;
@@ -203,13 +204,18 @@ function readText(file: string): string | undefined {
   }
 }
 
-/** True when the workspace holds a registry, or the given YAML file is inside one. */
-async function hasRegistry(document?: vscode.TextDocument): Promise<boolean> {
-  if (document !== undefined && document.uri.scheme === 'file' && document.languageId === 'yaml') {
-    if (registryOf(document.uri.fsPath, readText) !== undefined) {
-      return true;
-    }
-  }
+/** True when a document is a YAML file inside a registry. */
+function inRegistry(document: vscode.TextDocument | undefined): boolean {
+  return (
+    document !== undefined &&
+    document.uri.scheme === 'file' &&
+    document.languageId === 'yaml' &&
+    registryOf(document.uri.fsPath, readText) !== undefined
+  );
+}
+
+/** True when some folder of the workspace holds a registry manifest. */
+async function workspaceHasRegistry(): Promise<boolean> {
   const manifests = await vscode.workspace.findFiles('**/{manifest,registry_manifest}.yaml', '**/node_modules/**', 50);
   return manifests.some((uri) => isRegistryManifest(uri.fsPath, readText(uri.fsPath)));
 }
@@ -281,15 +287,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   }
   void contributeSchema(context).catch((error: unknown) => serverLog.appendLine(`YAML schema contribution failed: ${String(error)}`));
 
-  if (await hasRegistry(vscode.window.activeTextEditor?.document)) {
+  if (inRegistry(vscode.window.activeTextEditor?.document) || (await workspaceHasRegistry())) {
     await runtime.restart();
     return;
   }
   // No registry yet: start when a YAML file inside one is opened.
-  const waiting = vscode.workspace.onDidOpenTextDocument(async (document) => {
-    if (client === undefined && restarting === undefined && (await hasRegistry(document))) {
+  const waiting = vscode.workspace.onDidOpenTextDocument((document) => {
+    if (!wanted && inRegistry(document)) {
       waiting.dispose();
-      await runtime.restart();
+      void runtime.restart();
     }
   });
   context.subscriptions.push(waiting);
