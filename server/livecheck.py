@@ -329,3 +329,22 @@ def code_actions(
     if feature is None:
         return []
     return feature.code_actions(ws, path, want, ls.workspace.position_codec, caps)
+
+
+def manifest_actions(
+    ls: WeavergenServer, ws: RegistryWorkspace, path: str, rng: t.Range
+) -> list[t.CodeAction]:
+    """The live-check quick fixes under a client range of the manifest (hook: the manifest's actions)."""
+    from weavergen.server.convert import Lines
+
+    text = ws.text_of(path)
+    if text is None:
+        return []
+    lines = Lines(text, ls.workspace.position_codec)
+    caps = ls.client_capabilities.workspace
+    edit_caps = caps.workspace_edit if caps is not None else None
+    flags = (
+        bool(edit_caps and edit_caps.snippet_edit_support),
+        bool(edit_caps and edit_caps.document_changes),
+    )
+    return code_actions(ls, ws, path, Range(lines.from_client(rng.start), lines.from_client(rng.end)), flags)

@@ -299,6 +299,30 @@ def test_custom_advice_policy_and_a_broken_one(resolution: Resolution, tmp_path:
     assert broken.diagnostics[0].range is not None and broken.exit_code == 1
 
 
+def test_advice_preprocessor_feeds_the_policies(resolution: Resolution, tmp_path: Path) -> None:
+    policies = tmp_path / "policies"
+    policies.mkdir()
+    (policies / "ns.rego").write_text(
+        "package live_check_advice\nimport rego.v1\n"
+        'deny contains {"id": "known_prefix", "level": "information", "message": name, "context": {}} if {\n'
+        "  name := input.sample.attribute.name\n  some prefix in data.prefixes\n"
+        "  startswith(name, prefix)\n}\n"
+    )
+    jq = tmp_path / "pre.jq"
+    jq.write_text('{prefixes: [.semconv_attributes | keys[] | split(".")[0]] | unique}')
+    samples = tmp_path / "s.json"
+    known = next(iter(RegistryIndex.of(resolution).attributes))
+    samples.write_text(json.dumps([{"attribute": {"name": known}}, {"attribute": {"name": "other.x"}}]))
+    settings = LiveCheckSettings(input_source=str(samples), advice_policies=str(policies))
+    settings.advice_preprocessor = str(jq)
+    outcome = run_live_check(resolution, settings)
+    assert [a["message"] for a in advice_of(outcome.report) if a["id"] == "known_prefix"] == [known]
+    jq.write_text("{ unclosed")
+    broken = run_live_check(resolution, settings)
+    assert [d.code for d in broken.diagnostics] == ["InvalidAdvicePreprocessor"]
+    assert broken.exit_code == 1
+
+
 @pytest.mark.parametrize(("fail_on", "code"), [("violation", 0), ("improvement", 1), ("none", 0)])
 def test_fail_on_levels(
     resolution: Resolution, index: RegistryIndex, tmp_path: Path, fail_on: str, code: int

@@ -153,6 +153,17 @@ class RegistryIndex:
             return None, False
         return self.templates[max(matches, key=len)], True
 
+    def preprocessor_input(self) -> dict[str, Any]:
+        """What a custom `--advice-preprocessor` reads: the registry's attributes and signals by name."""
+        return {
+            "semconv_attributes": self.attributes,
+            "semconv_templates": self.templates,
+            "semconv_metrics": self.metrics,
+            "semconv_events": self.events,
+            "semconv_entities": self.entities,
+            "schema_url": self.schema_url,
+        }
+
     def advice_data(self) -> dict[str, Any]:
         """What weaver's default jq preprocessor (`defaults/jq/advice.jq`) gives the Rego policies."""
         namespaces: dict[str, bool] = {}
@@ -185,9 +196,10 @@ class AdvicePolicies:
 
     @classmethod
     def load(
-        cls, directory: str | None, data: dict[str, Any], preprocessor: str | None = None
+        cls, directory: str | None, index: RegistryIndex, preprocessor: str | None = None
     ) -> tuple[AdvicePolicies | None, list[Diagnostic]]:
-        """Load the policies and the preprocessed registry data; bad policies become diagnostics."""
+        """Load the policies and the registry data (weaver's default sets, or what the preprocessor
+        makes of the registry); bad policies and preprocessors become diagnostics."""
         import regorus
 
         from weavergen.policy import invalid_policy_diagnostic
@@ -219,8 +231,9 @@ class AdvicePolicies:
                 diagnostics.append(
                     invalid_policy_diagnostic(name, text, str(err).split("Stack backtrace:")[0])
                 )
+        data = index.advice_data()
         if preprocessor is not None:
-            data, problem = _preprocess(preprocessor, data)
+            data, problem = _preprocess(preprocessor, index.preprocessor_input(), data)
             if problem is not None:
                 diagnostics.append(problem)
         engine.add_data_json(json.dumps(data))
@@ -254,14 +267,16 @@ def _rego_files(directory: str) -> Iterator[str]:
         yield from (os.path.join(root, f) for f in sorted(files) if f.endswith(".rego"))
 
 
-def _preprocess(path: str, data: dict[str, Any]) -> tuple[dict[str, Any], Diagnostic | None]:
-    """Run a jq preprocessor (jaq, as weaver) over the registry data; its output replaces the data."""
+def _preprocess(
+    path: str, registry: dict[str, Any], data: dict[str, Any]
+) -> tuple[dict[str, Any], Diagnostic | None]:
+    """Run a jq preprocessor (jaq, as weaver) over the registry; its output replaces the default data."""
     import jaq
 
     try:
         with open(path, encoding="utf-8") as fh:
             program = fh.read()
-        outputs = list(jaq.compile(program).run(data))
+        outputs = list(jaq.compile(program).run(registry))
     except (OSError, jaq.JaqError) as err:
         return data, Diagnostic(code="InvalidAdvicePreprocessor", message=f"{path}: {err}", file=path)
     if len(outputs) != 1 or not isinstance(outputs[0], dict):

@@ -97,9 +97,7 @@ def make_checker(
 ) -> tuple[LiveChecker | None, list[Diagnostic]]:
     """The checker with its advice policies; None when the policies cannot be loaded."""
     index = RegistryIndex.of(resolution)
-    policies, diagnostics = AdvicePolicies.load(
-        settings.advice_policies, index.advice_data(), settings.advice_preprocessor
-    )
+    policies, diagnostics = AdvicePolicies.load(settings.advice_policies, index, settings.advice_preprocessor)
     if any(d.is_error for d in diagnostics):
         return None, diagnostics
     return LiveChecker(index, policies), diagnostics
