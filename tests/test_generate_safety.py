@@ -84,7 +84,7 @@ def test_paths_outside_output_are_refused(tmp_path: Path, escape: str) -> None:
     )
     diagnostics = report.diagnostics
     refused = [d for d in diagnostics if d.code == "InvalidFilePath"]
-    assert len(refused) == 1 and refused[0].file == "bad.txt.j2"
+    assert len(refused) == 1 and refused[0].file == str(tmp_path / "templates" / "t" / "bad.txt.j2")
     assert target in refused[0].message
     assert not (tmp_path / "outside.txt").exists()
     assert (out / "good.txt").read_text() == "inside"
@@ -286,3 +286,19 @@ def test_weaver_toml_template_section_overlays_weaver_yaml(tmp_path: Path) -> No
     )
     assert errors(report.diagnostics) == []
     assert (out / "a.txt").read_text() == "API HTTP from-toml yaml-only"
+
+
+def test_cli_refuses_escape_and_writes_nothing_outside(tmp_path: Path) -> None:
+    registry, root = make(
+        tmp_path,
+        SINGLE,
+        {"bad.txt.j2": '{{ template.set_file_name("../escape.txt") }}bad', "good.txt.j2": "ok"},
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "weavergen.cli", "registry", "generate", "t", str(tmp_path / "out"),
+         "-r", str(registry), "-t", str(root), "--diagnostic-format", "json"],
+        capture_output=True, text=True, timeout=120, check=False, env={**os.environ, "NO_COLOR": "1"},
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "InvalidFilePath" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "escape.txt").exists()

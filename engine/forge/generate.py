@@ -89,6 +89,8 @@ class RenderedFile:
     path: str
     content: str
     template: str
+    template_file: str | None = None
+    """The template's path on disk, where diagnostics about this file point (None: use `template`)."""
 
 
 @dataclass(slots=True)
@@ -305,7 +307,7 @@ def _render_one(
         text = render_source(env, template, None, {"ctx": item, "params": params}, handle)
     except TemplateProblem as exc:
         return exc.diagnostic
-    return RenderedFile(handle.file_name or path, text, template)
+    return RenderedFile(handle.file_name or path, text, template, str(root / template))
 
 
 def _select(context: Any, entry: TemplateEntry, variables: dict[str, Any]) -> list[Any] | None:
@@ -371,7 +373,7 @@ def write_outputs(output_dir: str | Path, files: list[RenderedFile]) -> tuple[li
                     code="InvalidFilePath",
                     message=f"The template `{f.template}` names the output path `{f.path}`, which is outside "
                     f"the output folder `{output_dir}`; nothing was written there.",
-                    file=f.template,
+                    file=f.template_file or f.template,
                     help="Use a path relative to OUTPUT without `..`, and no symlink that leads out of it.",
                 )
             )
