@@ -36,7 +36,7 @@ def _touches(a: Range, b: Range) -> bool:
 )
 async def code_action(ls: WeavergenServer, params: t.CodeActionParams) -> list[t.CodeAction] | None:
     """Quick fixes for the diagnostics under the requested range, computed by the engine."""
-    await ls.ready.wait()
+    await ls.settled(params.text_document.uri)
     ctx = _context(ls, params.text_document.uri)
     if ctx is None:
         return None
@@ -112,7 +112,7 @@ def _location(ls: WeavergenServer, loc: nav.Location, lines: dict[str, Lines]) -
 @server.feature(t.TEXT_DOCUMENT_HOVER)
 async def hover(ls: WeavergenServer, params: t.HoverParams) -> t.Hover | None:
     """Brief, note, type, stability, requirement level, examples, deprecation and where defined."""
-    await ls.ready.wait()
+    await ls.settled(params.text_document.uri)
     got = _at(ls, params.text_document.uri, params.position)
     text = nav.hover(got[0], got[1], got[2]) if got else None
     return t.Hover(contents=t.MarkupContent(kind=t.MarkupKind.Markdown, value=text)) if text else None
@@ -121,7 +121,7 @@ async def hover(ls: WeavergenServer, params: t.HoverParams) -> t.Hover | None:
 @server.feature(t.TEXT_DOCUMENT_DEFINITION)
 async def definition(ls: WeavergenServer, params: t.DefinitionParams) -> list[t.Location] | None:
     """Where the attribute or group under the cursor is defined."""
-    await ls.ready.wait()
+    await ls.settled(params.text_document.uri)
     got = _at(ls, params.text_document.uri, params.position)
     if got is None:
         return None
@@ -132,7 +132,7 @@ async def definition(ls: WeavergenServer, params: t.DefinitionParams) -> list[t.
 @server.feature(t.TEXT_DOCUMENT_REFERENCES)
 async def references(ls: WeavergenServer, params: t.ReferenceParams) -> list[t.Location] | None:
     """Every mention of the attribute or group under the cursor across the registry."""
-    await ls.ready.wait()
+    await ls.settled(params.text_document.uri)
     got = _at(ls, params.text_document.uri, params.position)
     if got is None:
         return None
@@ -146,7 +146,7 @@ async def prepare_rename(
     ls: WeavergenServer, params: t.PrepareRenameParams
 ) -> t.PrepareRenamePlaceholder | None:
     """Only attributes are renamable; answer with the written name's range."""
-    await ls.ready.wait()
+    await ls.settled(params.text_document.uri)
     got = _at(ls, params.text_document.uri, params.position)
     found = nav.prepare_rename(got[0], got[1], got[2]) if got else None
     if got is None or found is None:
@@ -157,7 +157,7 @@ async def prepare_rename(
 @server.feature(t.TEXT_DOCUMENT_RENAME)
 async def rename(ls: WeavergenServer, params: t.RenameParams) -> t.WorkspaceEdit | None:
     """Rename an attribute in its definition, every ref and every `renamed_to`."""
-    await ls.ready.wait()
+    await ls.settled(params.text_document.uri)
     got = _at(ls, params.text_document.uri, params.position)
     if got is None:
         return None
@@ -179,7 +179,7 @@ async def document_symbol(
     ls: WeavergenServer, params: t.DocumentSymbolParams
 ) -> list[t.DocumentSymbol] | None:
     """The groups of the file with their attributes."""
-    await ls.ready.wait()
+    await ls.settled(params.text_document.uri)
     ctx = _context(ls, params.text_document.uri)
     ws = ls.owner(path_of(params.text_document.uri))
     spec = ws.snapshot().file(ctx[0]) if ws is not None and ctx is not None else None
@@ -219,7 +219,7 @@ async def workspace_symbol(ls: WeavergenServer, params: t.WorkspaceSymbolParams)
 @server.feature(t.TEXT_DOCUMENT_COMPLETION, t.CompletionOptions(trigger_characters=[":", " ", "."]))
 async def completion(ls: WeavergenServer, params: t.CompletionParams) -> t.CompletionList | None:
     """Attribute and group ids, enumerated values, and the keys valid at the cursor."""
-    await ls.ready.wait()
+    await ls.settled(params.text_document.uri)
     got = _at(ls, params.text_document.uri, params.position)
     ws = ls.owner(path_of(params.text_document.uri))
     if got is None or ws is None:

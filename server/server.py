@@ -200,12 +200,18 @@ class WeavergenServer(LanguageServer):
         changed = await self.run(ws.set_policy_diagnostics, snap.generation, found) or set()
         self.publish(ws, changed)
 
-    async def saved(self, ws: RegistryWorkspace, uri: str) -> None:
-        """didSave: the check workflow (policies included), then generation for configured targets."""
+    async def settled(self, uri: str) -> None:
+        """Wait until the registries are loaded and the document's pending re-check (if any) is done,
+        so a request reads the model of the text the client sees."""
+        await self.ready.wait()
         pending = self.pending.get(uri)
-        if pending is not None:  # check the saved text, not the one before the last edit
+        if pending is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await pending
+
+    async def saved(self, ws: RegistryWorkspace, uri: str) -> None:
+        """didSave: the check workflow (policies included), then generation for configured targets."""
+        await self.settled(uri)  # check the saved text, not the one before the last edit
         generation = ws.generation
         loop = asyncio.get_running_loop()
         try:
