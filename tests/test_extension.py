@@ -446,7 +446,10 @@ def test_the_vsix_check_rejects_sources_and_node_modules(extension: Path, tmp_pa
     good = {
         "extension.vsixmanifest": "<x/>",
         "extension/package.json": json.dumps(manifest),
-        "extension/dist/extension.js": 'const vscode = require("vscode"); const fs = require("node:fs");',
+        "extension/dist/extension.js": (
+            'const vscode = require("vscode"); require("node:fs");'
+            " exports.activate = () => vscode.window; exports.deactivate = () => undefined;"
+        ),
         "extension/dist/definition-v2.schema.json": "{}",
         "extension/dist/media/mermaid.min.js": "var mermaid;",
     }
@@ -470,6 +473,7 @@ def test_the_vsix_check_rejects_sources_and_node_modules(extension: Path, tmp_pa
         "extension.js.map",
         "mermaid.min.js",
         'requires "vscode-languageclient/node"',
+        "the bundle does not load",
     ):
         assert needle in bad.stderr, bad.stderr
 

@@ -1,7 +1,9 @@
 // Check a packaged .vsix: list its files (read from the zip's central directory) and fail when it holds
 // node_modules, TypeScript sources, source maps or tests, or misses a file the manifest points at.
-import { readFileSync, statSync } from 'node:fs';
-import { builtinModules } from 'node:module';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import Module, { builtinModules, createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 
 const file = process.argv[2];
@@ -75,10 +77,47 @@ if (!manifestEntry) {
     for (const [, mod] of code.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)) {
       if (!builtins.has(mod)) problems.push(`${main.name} requires "${mod}", which is not bundled`);
     }
+    const loaded = loadWithoutVSCode(code);
+    if (typeof loaded.activate !== 'function' || typeof loaded.deactivate !== 'function') {
+      problems.push(`${main.name} does not export activate() and deactivate()`);
+    }
   }
   const schema = list.find((e) => e.name.endsWith('definition-v2.schema.json'));
   if (schema) JSON.parse(read(zip, schema).toString('utf8'));
 }
+/**
+ * Load the packaged bundle the way VS Code would, with an inert stand-in for the `vscode` module (its
+ * top level must evaluate; nothing is activated), and return its exports.
+ */
+function loadWithoutVSCode(code) {
+  const inert = (name) =>
+    new Proxy(function () {}, {
+      get(target, prop) {
+        if (prop === 'prototype') return target.prototype;
+        if (prop === 'then') return undefined;
+        if (!(prop in target)) target[prop] = inert(`${name}.${String(prop)}`);
+        return target[prop];
+      },
+      construct: () => inert(`new ${name}`),
+      apply: () => inert(`${name}()`),
+    });
+  const dir = mkdtempSync(join(tmpdir(), 'vsix-'));
+  const load = Module._load;
+  Module._load = function (request, ...rest) {
+    return request === 'vscode' ? inert('vscode') : load.call(this, request, ...rest);
+  };
+  try {
+    writeFileSync(join(dir, 'extension.js'), code);
+    return createRequire(join(dir, 'x.js'))('./extension.js');
+  } catch (error) {
+    problems.push(`the bundle does not load: ${error.message}`);
+    return {};
+  } finally {
+    Module._load = load;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 if (problems.length > 0) {
   for (const p of problems) console.error(`vsix: ${p}`);
   process.exit(1);
