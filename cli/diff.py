@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -19,7 +19,6 @@ from weavergen.cli.registry import (
     FollowSymlinksOption,
     IncludeUnreferencedOption,
     RegistryOption,
-    _one_of,
     _run_command,
     _write,
     registry_app,
@@ -48,11 +47,20 @@ def diff_command(
         typer.Option(
             "--format",
             "--diff-format",
-            metavar="[ansi|json|yaml|jsonl|markdown|ansi-stats|mute]",
-            help="How to render the changes. [default: ansi]",
-            callback=_one_of(DIFF_FORMATS),
+            metavar="<FORMAT>",
+            help="ansi, json, yaml, jsonl, markdown, ansi-stats, mute, or the name of a folder of "
+            "--templates. [default: ansi]",
         ),
     ] = "ansi",
+    templates: Annotated[
+        str,
+        typer.Option(
+            "--templates",
+            metavar="<TEMPLATES>",
+            help="Folder of diff templates: `<TEMPLATES>/<FORMAT>/` (weaver.yaml and templates, `ctx` is the "
+            "diff) wins over the built-in format of that name. [default: diff_templates]",
+        ),
+    ] = "diff_templates",
     output: Annotated[
         Path | None,
         typer.Option(
@@ -73,10 +81,14 @@ def diff_command(
     or removed since the baseline. Exits 1 when either registry has errors.
     """
     from weavergen.config import CheckOverrides
-    from weavergen.diff import file_name, render
-    from weavergen.output import OutputError, write_atomic
+    from weavergen.diff import render_templates
+    from weavergen.forge.config import templates_root
 
     options: GlobalOptions = ctx.obj
+    if fmt not in DIFF_FORMATS and not templates_root(Path(templates), fmt).is_dir():
+        choices = ", ".join(DIFF_FORMATS)
+        message = f"{fmt!r} is neither a built-in format ({choices}) nor a folder of {templates}"
+        raise typer.BadParameter(message, param_hint="'--format'")
     overrides = CheckOverrides(
         registry=registry,
         skip_policies=True,
@@ -91,6 +103,22 @@ def diff_command(
     diff = outputs.get("diff")
     if diff is None:
         raise typer.Exit(code or 1)
+    rendered = render_templates(diff, templates, fmt)
+    if rendered is None:
+        raise typer.Exit(_builtin(diff, fmt, output) or code)
+    files, diagnostics = rendered
+    for d in diagnostics:
+        _write(sys.stderr, f"{'error' if d.is_error else 'warning'}[{d.code}]: {d.message}")
+    if any(d.is_error for d in diagnostics):
+        raise typer.Exit(1)
+    raise typer.Exit(_custom(files, output) or code)
+
+
+def _builtin(diff: dict[str, Any], fmt: str, output: Path | None) -> int:
+    """Write a built-in format to stdout or `OUTPUT/diff.<ext>`; the exit code of that."""
+    from weavergen.diff import file_name, render
+    from weavergen.output import OutputError, write_atomic
+
     to_tty = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     text = render(diff, fmt, color=to_tty)
     try:
@@ -100,5 +128,19 @@ def diff_command(
             sys.stdout.write(text)
     except OutputError as exc:
         _write(sys.stderr, f"error: {exc}")
-        raise typer.Exit(1) from None
-    raise typer.Exit(code)
+        return 1
+    return 0
+
+
+def _custom(files: list[Any], output: Path | None) -> int:
+    """Write the files of custom diff templates inside OUTPUT, or print them to stdout one after another."""
+    from weavergen.forge import write_outputs
+
+    if output is None:
+        for f in files:
+            sys.stdout.write(f.content)
+        return 0
+    _, diagnostics = write_outputs(output, files)
+    for d in diagnostics:
+        _write(sys.stderr, f"error[{d.code}]: {d.message}")
+    return 1 if diagnostics else 0

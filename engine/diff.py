@@ -13,8 +13,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
+from weavergen.diagnostics import Diagnostic
 from weavergen.resolve import Resolution
 
 ITEM_KINDS = ("registry_attributes", "metrics", "events", "spans", "entities")
@@ -310,3 +312,26 @@ def diff_operation(ctx: Any) -> dict[str, Any]:
         raise OperationError("no baseline is loaded: `weaver.registry.baseline` must run first")
     ctx.outputs["diff"] = diff_registries(ctx.need_resolution(), baseline)
     return count(ctx.outputs["diff"])
+
+
+def render_templates(
+    diff: dict[str, Any], templates: str, fmt: str
+) -> tuple[list[Any], list[Diagnostic]] | None:
+    """weaver's `--templates DIR`: the templates of `DIR/<fmt>` rendered with the diff as `ctx`.
+
+    None when DIR has no folder for the format (the built-in renderers then apply); else the rendered
+    files (paths relative to the output folder) and the template diagnostics.
+    """
+    from weavergen.forge import GenerateOptions
+    from weavergen.forge.config import ForgeConfig, templates_root
+    from weavergen.forge.generate import GenerateJob, prepare_templates, render_target
+
+    if not templates_root(Path(templates), fmt).is_dir():
+        return None
+    job = GenerateJob(target_dir="", config=ForgeConfig(), context=None, cli_params={}, template_files=[])
+    prepare_templates(GenerateOptions(registry="", target=fmt, templates=templates), job)
+    if not job.ok:
+        return [], job.diagnostics
+    job.context = json.loads(json.dumps(diff))
+    result = render_target(job)
+    return result.files, [*job.diagnostics, *result.diagnostics]

@@ -239,3 +239,32 @@ def test_missing_baseline_is_a_positioned_diagnostic_not_a_traceback(tmp_path: P
     assert "Traceback" not in result.stderr
     usage = cli("registry", "diff", "-r", str(head), cwd=tmp_path)
     assert usage.returncode == 2 and "--baseline-registry" in usage.stderr
+
+
+def test_templates_folder_renders_custom_formats(tmp_path: Path) -> None:
+    base, head = registries(tmp_path)
+    names = tmp_path / "diff_templates" / "names"
+    names.mkdir(parents=True)
+    (names / "weaver.yaml").write_text(
+        "templates:\n  - template: names.txt.j2\n    filter: .changes.registry_attributes\n"
+        "    application_mode: single\n",
+        encoding="utf-8",
+    )
+    (names / "names.txt.j2").write_text(
+        "{% for c in ctx %}{{ c.type }} {{ c.name or c.old_name }}\n{% endfor %}", encoding="utf-8"
+    )
+    args = ("registry", "diff", "-r", str(head), "--baseline-registry", str(base), "--format", "names")
+    shown = cli(*args, cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.splitlines() == [
+        "removed shop.gone",
+        "added shop.new_name",
+        "obsoleted shop.obsolete",
+        "renamed shop.old_name",
+        "uncategorized shop.vague",
+    ]
+    written = cli(*args, "-o", "out", cwd=tmp_path)
+    assert written.returncode == 0, written.stderr
+    assert (tmp_path / "out" / "names.txt").read_text(encoding="utf-8") == shown.stdout
+    unknown = cli(*args[:-1], "nope", cwd=tmp_path)
+    assert unknown.returncode == 2 and "neither a built-in format" in unknown.stderr
