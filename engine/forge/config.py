@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -284,9 +283,6 @@ def list_template_files(target_dir: Path) -> list[str]:
             rel = Path(folder, name).relative_to(target_dir).as_posix()
             out.append(rel)
     return sorted(out)
-
-
-_PARAM_NAME = re.compile(r"^[^=]+$")
 
 
 def apply_project_template(config: ForgeConfig, toml_path: str | None) -> list[Diagnostic]:

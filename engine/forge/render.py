@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -36,7 +36,6 @@ class TemplateHandle:
     """The `template` global: `template.set_file_name(path)` replaces the output path of this render."""
 
     file_name: str | None = None
-    calls: list[str] = field(default_factory=list)
 
     def set_file_name(self, path: Any) -> str:
         """Record the new output path (relative to OUTPUT); returns the empty string, as weaver does."""
