@@ -429,3 +429,19 @@ def _lines(stream: Any) -> Iterator[str]:
         if not line:
             return
         yield line
+
+
+def test_cli_ctrl_c_ends_the_run_and_writes_the_report_into_the_output_folder(tmp_path: Path) -> None:
+    import signal
+
+    command = [sys.executable, "-m", "weavergen.cli", "registry", "live-check", "-r", str(EXAMPLE)]
+    command += ["--otlp-grpc-port", "0", "--otlp-http-port", "0", "--admin-port", "0"]
+    command += ["--inactivity-timeout", "0", "--format", "yaml", "-o", str(tmp_path)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        _listening_ports(process)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert out == ""
+    report = __import__("yaml").safe_load((tmp_path / "live_check.yaml").read_text())
+    assert report["samples"] == [] and report["statistics"]["total_entities"] == 0
