@@ -24,7 +24,7 @@ KNOWN_DIFFERENCES: dict[str, str] = {
     "semconv_jq_fn_v2/semconv_spans.json": "rendered by weaver from a v2 test registry the fixtures lack",
 }
 # expected_output folders weaver's tests render without a templates/<target> of their own.
-SPECIAL_TARGETS = {"yaml": "weaver renders it from a Rust test struct; the fixtures have no template"}
+SPECIAL_TARGETS = {"yaml": "weaver renders it from a Rust test struct; test_yaml renders it the same way"}
 # CLI parameters weaver's tests pass for a target.
 TARGET_PARAMS = {"template_params": ["param_config=cli_value", "shared_2=true"]}
 
@@ -129,3 +129,20 @@ def test_converter(fixtures: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     result = render_target(job)
     expected = (forge(fixtures) / "expected_output" / "test" / "converter.md").read_text(encoding="utf-8")
     assert [(f.path, f.content) for f in result.files] == [("converter.md", expected)]
+
+
+def test_yaml(fixtures: Path) -> None:
+    """`{{ ctx | toyaml }}` over the struct weaver's test serializes (read back from its expected output)."""
+    import yaml
+
+    from weavergen.forge.config import ForgeConfig
+    from weavergen.forge.render import environment, render_source
+
+    expected = (forge(fixtures) / "expected_output" / "yaml" / "test.yaml").read_text(encoding="utf-8")
+    unescaped = expected
+    for char in "<>&'":
+        unescaped = unescaped.replace(f"\\u{ord(char):04x}", char)
+    context = yaml.safe_load(unescaped)
+    assert context["about"] == "<h1>Software Engineer<h1>"
+    env = environment(Path("."), ForgeConfig(whitespace_control={"keep_trailing_newline": True}))
+    assert render_source(env, None, "{{ ctx | toyaml }}", {"ctx": context}, None) == expected

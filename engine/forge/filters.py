@@ -304,9 +304,18 @@ def _escape_json_html(text: str) -> str:
     )
 
 
+def _plain(value: Any) -> Any:
+    """Plain dicts and lists (the template context holds subclasses that PyYAML refuses)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
 def toyaml(value: Any) -> str:
     """serde_yaml-style YAML of the value (sorted keys), with `< > & '` escaped as weaver does."""
-    text = yaml.safe_dump(value, sort_keys=True, allow_unicode=True, default_flow_style=False)
+    text = yaml.safe_dump(_plain(value), sort_keys=True, allow_unicode=True, default_flow_style=False)
     return _escape_json_html(text)
 
 
