@@ -131,7 +131,7 @@ def parse_params(pairs: list[str], params_file: str | None) -> tuple[dict[str, A
         if doc is not None:
             if not doc.ok:
                 diagnostics.extend(doc.diagnostics)
-            elif not isinstance(doc.data, dict) or not isinstance(doc.data.get("params", {}), dict):
+            elif not isinstance(doc.data, dict) or not isinstance(doc.data.get("params"), dict):
                 diagnostics.append(
                     _param_error("the file must have a top-level `params:` mapping", params_file)
                 )
