@@ -196,6 +196,7 @@ def fetch_diagnostic(path: str, remote: RemoteSource, error: str) -> Diagnostic:
         message=f"The semantic convention registry is not found (path_or_url: {path}). "
         f"Could not {what} `{remote.url}`: {error}",
         error={"RegistryNotFound": {"path_or_url": path, "error": error}},
-        help="Check the URL, the ref after `@` and the network. Once fetched, a remote registry is kept in "
-        "the cache and used offline; set WEAVERGEN_REMOTE_REFRESH=1 to fetch it again.",
+        help="Check the URL, the ref after `@` and the network (a server with a private CA: point "
+        "SSL_CERT_FILE at its certificate). Once fetched, a remote registry is kept in the cache and used "
+        "offline; set WEAVERGEN_REMOTE_REFRESH=1 to fetch it again.",
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import tarfile
@@ -80,15 +81,18 @@ class _Handler(SimpleHTTPRequestHandler):
 
 
 @contextmanager
-def http_server(folder: Path) -> Iterator[tuple[str, list[str]]]:
-    """Serve `folder` on 127.0.0.1 (a free port) until the block ends; yields the base URL and the log."""
+def http_server(folder: Path, tls: ssl.SSLContext | None = None) -> Iterator[tuple[str, list[str]]]:
+    """Serve `folder` on 127.0.0.1 (a free port, https with `tls`) until the block ends; yields the base
+    URL and the log of requested paths."""
     log: list[str] = []
     handler = type("Handler", (_Handler,), {"requests": log})
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(folder)))
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", log
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}", log
     finally:
         server.shutdown()
         server.server_close()
@@ -246,3 +250,38 @@ def test_git_registries_at_a_ref_are_cloned_once_then_used_offline(
     wrong = load_registry(f"file://{bare}@no-such-ref[model]")
     assert [d.code for d in wrong.diagnostics] == ["RegistryNotFound"]
     assert "no-such-ref" in wrong.diagnostics[0].message
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
+def test_https_archive_with_a_trusted_certificate_and_a_clear_error_without(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+         "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert, key)
+    src = write_registry(tmp_path / "shop-1.0", SHOP_V1)
+    site = tmp_path / "site"
+    site.mkdir()
+    with tarfile.open(site / "shop.tgz", "w:gz") as tf:
+        tf.add(src, arcname="shop-1.0")
+    with http_server(site, tls) as (base, log):
+        untrusted = cli(
+            "registry", "check", "-r", f"{base}/shop.tgz[model]", cwd=tmp_path, cache=tmp_path / "c1"
+        )
+        assert untrusted.returncode == 1 and "Traceback" not in untrusted.stderr
+        assert "RegistryNotFound" in untrusted.stderr and "CERTIFICATE_VERIFY_FAILED" in untrusted.stderr
+        os.environ["SSL_CERT_FILE"] = str(cert)
+        try:
+            trusted = cli(
+                "registry", "check", "-r", f"{base}/shop.tgz[model]", cwd=tmp_path, cache=tmp_path / "c2"
+            )
+        finally:
+            del os.environ["SSL_CERT_FILE"]
+        assert trusted.returncode == 0, trusted.stderr
+        assert log == ["/shop.tgz"]
