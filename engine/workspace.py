@@ -8,7 +8,6 @@ grouped by file so a caller can publish exactly the files whose diagnostics chan
 from __future__ import annotations
 
 import contextlib
-import importlib
 import os
 import threading
 from collections import defaultdict
@@ -18,11 +17,14 @@ from typing import Any
 
 from weavergen.check import CheckOptions, _dependency_errors, _unique, run_policies
 from weavergen.diagnostics import Diagnostic, apply_future, internal_error
+from weavergen.document import digest_of, parse
 from weavergen.fixes import hints
 from weavergen.registry import MANIFEST_NAMES, LoadedRegistry, SpecFile, load_file, load_registry
 from weavergen.resolve import Resolution, _Resolver, resolve
+from weavergen.validate import validate_document
 
 YAML_SUFFIXES = (".yaml", ".yml")
+RECENT_VERSIONS = 16
 
 
 @dataclass(slots=True)
@@ -82,6 +84,7 @@ class RegistryWorkspace:
         self.revision = 0
         self._policy_generation = -1
         self.last_good: dict[str, SpecFile] = {}
+        self._recent: dict[tuple[str, str], SpecFile] = {}
         self._lock = threading.Lock()
         self._by_file: dict[str, list[Diagnostic]] = {}
         self._disk = _disk_state(self.root)
@@ -140,9 +143,10 @@ class RegistryWorkspace:
             self.overlays.pop(path, None)
         if self.is_manifest(path):
             return self.reload()
-        registry = replace(
-            self.registry, files=_replaced(self.registry.files, path, self._load_one(path, text))
-        )
+        spec = self._load_one(path, text)
+        if spec is not None and not spec.document.failed:
+            self.last_good[path] = spec
+        registry = replace(self.registry, files=_replaced(self.registry.files, path, spec))
         resolution = self._resolve(registry)
         with self._lock:
             self.registry, self.resolution = registry, resolution
@@ -261,7 +265,6 @@ class RegistryWorkspace:
     # -- loading ------------------------------------------------------------------------------
 
     def _load(self) -> tuple[LoadedRegistry, list[Resolution]]:
-        importlib.import_module("weavergen.validate")  # paid here, not on the first keystroke
         registry = load_registry(str(self.root))
         for path, text in self.overlays.items():
             if not self.is_manifest(path):
@@ -274,7 +277,11 @@ class RegistryWorkspace:
         return registry, deps
 
     def _load_one(self, path: str, text: str | None) -> SpecFile | None:
-        """Parse and validate one file from `text` or from disk; None when it is gone or not ours."""
+        """Parse and validate one file from `text` or from disk; None when it is gone or not ours.
+
+        Editor text is parsed in memory and kept for a few versions (undo, redo), never written to the
+        disk cache: a cache entry per keystroke would only fill the disk.
+        """
         p = Path(path)
         if not self.contains(path) or p.name in ("schema-next.yaml", *MANIFEST_NAMES):
             return None
@@ -283,7 +290,17 @@ class RegistryWorkspace:
                 return load_file(p, path)
             except OSError:
                 return None
-        return load_file(p, path, text)
+        key = (path, digest_of(text))
+        spec = self._recent.pop(key, None)
+        if spec is None:
+            doc = parse(text, path, key[1])
+            check = validate_document(doc)
+            check.diagnostics[:0] = doc.diagnostics
+            spec = SpecFile(provenance=path, abspath=p, text=text, document=doc, check=check)
+        self._recent[key] = spec
+        while len(self._recent) > RECENT_VERSIONS:
+            self._recent.pop(next(iter(self._recent)))
+        return spec
 
     def _resolve(self, registry: LoadedRegistry | None = None) -> Resolution:
         reg = registry if registry is not None else self.registry
