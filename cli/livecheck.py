@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 BOOL_FLAGS.setdefault("--no-stream", "--stream")
 BOOL_FLAGS.setdefault("--no-stats", "--stats")
 BOOL_FLAGS.setdefault("--stdout", "--no-stdout")
+BOOL_FLAGS.setdefault("--emit-otlp-logs", "--no-emit-otlp-logs")
+BOOL_FLAGS.setdefault("--otlp-logs-stdout", "--no-otlp-logs-stdout")
 
 REPORT_FORMATS = ("ansi", "json", "jsonl", "yaml")
 INPUT_FORMATS = ("json", "text")
@@ -179,6 +181,27 @@ def live_check_command(
             help="jq script whose output replaces the registry data given to the advice policies.",
         ),
     ] = None,
+    advice_data: Annotated[
+        str | None,
+        typer.Option(
+            "--advice-data",
+            metavar="<GLOB>",
+            help="JSON/YAML files added to the advice policies' data, nested by their path below the "
+            "glob's folder (schemas/user.json is data.user).",
+        ),
+    ] = None,
+    emit_otlp_logs: Annotated[
+        bool,
+        typer.Option("--emit-otlp-logs/--no-emit-otlp-logs", help="Also send each finding as an OTLP log."),
+    ] = False,
+    otlp_logs_endpoint: Annotated[
+        str,
+        typer.Option("--otlp-logs-endpoint", metavar="<ENDPOINT>", help="OTLP/gRPC endpoint of those logs."),
+    ] = "http://localhost:4317",
+    otlp_logs_stdout: Annotated[
+        bool,
+        typer.Option("--otlp-logs-stdout/--no-otlp-logs-stdout", help="Write those logs to stdout instead."),
+    ] = False,
 ) -> None:
     """Perform a live check on sample telemetry by comparing it to a semantic convention registry.
 
@@ -208,6 +231,10 @@ def live_check_command(
         "keep_samples": not stream,
         "advice_policies": advice_policies,
         "advice_preprocessor": advice_preprocessor,
+        "advice_data": advice_data,
+        "emit_otlp_logs": emit_otlp_logs or otlp_logs_stdout,
+        "otlp_logs_endpoint": otlp_logs_endpoint,
+        "otlp_logs_stdout": otlp_logs_stdout,
         "address": otlp_grpc_address,
         "grpc_port": otlp_grpc_port,
         "http_port": otlp_http_port,

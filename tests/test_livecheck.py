@@ -445,3 +445,43 @@ def test_cli_ctrl_c_ends_the_run_and_writes_the_report_into_the_output_folder(tm
     assert out == ""
     report = __import__("yaml").safe_load((tmp_path / "live_check.yaml").read_text())
     assert report["samples"] == [] and report["statistics"]["total_entities"] == 0
+
+
+def test_findings_go_out_as_otlp_logs_and_advice_data_reaches_the_policies(
+    resolution: Resolution, tmp_path: Path
+) -> None:
+    run = Running(resolution)
+    policies = tmp_path / "policies"
+    (policies / "nested").mkdir(parents=True)
+    (policies / "ban.rego").write_text(
+        "package live_check_advice\nimport rego.v1\n"
+        'deny contains {"id": "banned", "level": "violation", "message": name, '
+        '"context": {"attribute_key": name}} if {\n'
+        "  name := input.sample.attribute.name\n  data.nested.banned[name]\n}\n"
+    )
+    (policies / "nested" / "banned.yaml").write_text("shop.banned: true\n")
+    samples = tmp_path / "s.json"
+    samples.write_text(
+        json.dumps([{"span": {"name": "x", "attributes": [{"name": "shop.banned", "value": 1}]}}])
+    )
+    settings = LiveCheckSettings(
+        input_source=str(samples),
+        advice_policies=str(policies),
+        advice_data=str(policies / "**" / "*.yaml"),
+        emit_otlp_logs=True,
+        otlp_logs_endpoint=f"http://127.0.0.1:{run.ports['grpc']}",
+    )
+    checked = run_live_check(resolution, settings)
+    ids = [a["id"] for a in advice_of(checked.report)]
+    assert ids == ["missing_attribute", "banned"]
+    received = run.stop()
+    logs = [s["log"] for s in received.report["samples"] if "log" in s]
+    assert {log["event_name"] for log in logs} == {"weaver.live_check.finding"}
+    by_id = {{a["name"]: a["value"] for a in log["attributes"]}["weaver.finding.id"]: log for log in logs}
+    assert set(by_id) == set(ids)
+    banned = {a["name"]: a["value"] for a in by_id["banned"]["attributes"]}
+    assert banned["weaver.finding.level"] == "violation"
+    assert banned["weaver.finding.sample.type"] == "attribute"
+    assert banned["weaver.finding.signal.type"] == "span" and banned["weaver.finding.signal.name"] == "x"
+    assert banned["weaver.finding.context.attribute_key"] == "shop.banned"
+    assert by_id["banned"]["severity_text"] == "ERROR" and by_id["banned"]["body"] == "shop.banned"

@@ -11,6 +11,7 @@ import json
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from weavergen.diagnostics import Diagnostic
@@ -196,10 +197,14 @@ class AdvicePolicies:
 
     @classmethod
     def load(
-        cls, directory: str | None, index: RegistryIndex, preprocessor: str | None = None
+        cls,
+        directory: str | None,
+        index: RegistryIndex,
+        preprocessor: str | None = None,
+        extra_data: dict[str, Any] | None = None,
     ) -> tuple[AdvicePolicies | None, list[Diagnostic]]:
         """Load the policies and the registry data (weaver's default sets, or what the preprocessor
-        makes of the registry); bad policies and preprocessors become diagnostics."""
+        makes of the registry, plus `--advice-data`); bad policies and preprocessors become diagnostics."""
         import regorus
 
         from weavergen.policy import invalid_policy_diagnostic
@@ -236,7 +241,7 @@ class AdvicePolicies:
             data, problem = _preprocess(preprocessor, index.preprocessor_input(), data)
             if problem is not None:
                 diagnostics.append(problem)
-        engine.add_data_json(json.dumps(data))
+        engine.add_data_json(json.dumps({**data, **(extra_data or {})}))
         if "data.live_check_advice" not in {str(p) for p in engine.get_packages()}:
             return None, diagnostics
         return cls(engine, directory or DEFAULT_ADVICE_POLICY_NAME), diagnostics
@@ -254,7 +259,14 @@ class AdvicePolicies:
         parsed = parse_findings(value, self.provenance)
         for diagnostic in parsed.diagnostics:
             self._keep(diagnostic)
-        return [finding(f.id, f.level, f.message, f.context, (f.signal_type, f.signal_name)) for f in parsed]
+        # A finding that names no signal is about the sample's own signal, as the built-in ones are.
+        signal = (input_value.get("signal_type"), input_value.get("signal_name"))
+        return [
+            finding(
+                f.id, f.level, f.message, f.context, (f.signal_type or signal[0], f.signal_name or signal[1])
+            )
+            for f in parsed
+        ]
 
     def _keep(self, diagnostic: Diagnostic) -> None:
         if all(d.message != diagnostic.message for d in self.diagnostics):
@@ -265,6 +277,37 @@ def _rego_files(directory: str) -> Iterator[str]:
     for root, dirs, files in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         yield from (os.path.join(root, f) for f in sorted(files) if f.endswith(".rego"))
+
+
+def load_advice_data(pattern: str) -> tuple[dict[str, Any], list[Diagnostic]]:
+    """`--advice-data GLOB`: JSON and YAML files nested in `data` by their path below the glob's base
+    folder (`schemas/user.json` → `data.user`); other extensions are ignored."""
+    import glob
+
+    import yaml
+
+    base = Path(pattern)
+    while any(c in str(base) for c in "*?[") and base != base.parent:
+        base = base.parent
+    data: dict[str, Any] = {}
+    diagnostics: list[Diagnostic] = []
+    for name in sorted(glob.glob(pattern, recursive=True)):
+        path = Path(name)
+        if path.suffix not in (".json", ".yaml", ".yml") or not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+            value = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as err:
+            message = f"Cannot load advice data {path}: {err}"
+            diagnostics.append(Diagnostic(code="InvalidAdviceData", message=message, file=str(path)))
+            continue
+        parts = path.relative_to(base).with_suffix("").parts if path.is_relative_to(base) else (path.stem,)
+        target = data
+        for part in parts[:-1]:
+            target = target.setdefault(part, {})
+        target[parts[-1]] = value
+    return data, diagnostics
 
 
 def _preprocess(
@@ -291,13 +334,13 @@ class LiveChecker:
     def __init__(self, index: RegistryIndex, policies: AdvicePolicies | None) -> None:
         self.index = index
         self.policies = policies
-        self._resource: dict[str, Any] | None = None
+        self.resource: dict[str, Any] | None = None
 
     def check(self, sample: Sample) -> list[dict[str, Any]]:
         """Annotate a sample (in place) and return all its findings, nested nodes included."""
         ((kind, body),) = sample.items()
         if kind == "resource":
-            self._resource = body
+            self.resource = body
         signal = _signal_of(kind, body)
         found: list[dict[str, Any]] = []
         for node_kind, node, parent in _nodes(kind, body):
@@ -343,8 +386,8 @@ class LiveChecker:
     ) -> dict[str, Any]:
         plain = {k: v for k, v in node.items() if k not in ("live_check_result", "resource")}
         out: dict[str, Any] = {"sample": {kind: plain}, "signal_type": signal[0], "signal_name": signal[1]}
-        if self._resource is not None:
-            out["resource"] = {"attributes": self._resource.get("attributes", [])}
+        if self.resource is not None:
+            out["resource"] = {"attributes": self.resource.get("attributes", [])}
         if registry_attribute is not None:
             out["registry_attribute"] = registry_attribute
         if registry_group is not None:
@@ -451,7 +494,7 @@ class LiveChecker:
     ) -> list[dict[str, Any]]:
         """A signal's `entity_associations` against its resource: any one entity must be satisfied."""
         names = [n for n in group.get("entity_associations") or [] if isinstance(n, str)]
-        resource = node.get("resource") or self._resource or {}
+        resource = node.get("resource") or self.resource or {}
         present = [a.get("name") for a in resource.get("attributes", [])]
         evaluated: list[tuple[bool, list[dict[str, Any]]]] = []
         for name in names:

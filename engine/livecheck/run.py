@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 from weavergen.diagnostics import Diagnostic, Range
 from weavergen.livecheck.checker import AdvicePolicies, LiveChecker, RegistryIndex
+from weavergen.livecheck.findings_log import FindingEmitter
 from weavergen.livecheck.receiver import Receiver, ReceiverOptions
 from weavergen.livecheck.report import LiveCheckSession, Sink, should_fail
 from weavergen.livecheck.samples import (
@@ -40,6 +41,10 @@ class LiveCheckSettings:
     keep_samples: bool = True
     advice_policies: str | None = None
     advice_preprocessor: str | None = None
+    advice_data: str | None = None
+    emit_otlp_logs: bool = False
+    otlp_logs_endpoint: str = "http://localhost:4317"
+    otlp_logs_stdout: bool = False
     receiver: ReceiverOptions = field(default_factory=ReceiverOptions)
 
 
@@ -96,8 +101,14 @@ def make_checker(
     resolution: Resolution, settings: LiveCheckSettings
 ) -> tuple[LiveChecker | None, list[Diagnostic]]:
     """The checker with its advice policies; None when the policies cannot be loaded."""
+    from weavergen.livecheck.checker import load_advice_data
+
     index = RegistryIndex.of(resolution)
-    policies, diagnostics = AdvicePolicies.load(settings.advice_policies, index, settings.advice_preprocessor)
+    extra, diagnostics = load_advice_data(settings.advice_data) if settings.advice_data else ({}, [])
+    policies, problems = AdvicePolicies.load(
+        settings.advice_policies, index, settings.advice_preprocessor, extra
+    )
+    diagnostics.extend(problems)
     if any(d.is_error for d in diagnostics):
         return None, diagnostics
     return LiveChecker(index, policies), diagnostics
@@ -111,9 +122,9 @@ def run_live_check(
     checker, diagnostics = make_checker(resolution, settings)
     if checker is None:
         return LiveCheckOutcome({"samples": []}, None, 1, diagnostics, 0)
-    session = LiveCheckSession(
-        checker, sink=control.sink, keep=settings.keep_samples, stats=not settings.no_stats
-    )
+    emitter = FindingEmitter.open(settings) if settings.emit_otlp_logs else None
+    sink = control.sink if emitter is None else _both(control.sink, emitter.sink(checker))
+    session = LiveCheckSession(checker, sink=sink, keep=settings.keep_samples, stats=not settings.no_stats)
     requests = 0
     try:
         if settings.input_source == "otlp":
@@ -124,6 +135,8 @@ def run_live_check(
         diagnostics.append(sample_diagnostic(err))
     except OSError as err:
         diagnostics.append(Diagnostic(code="IngestError", message=f"Fatal error during ingest. {err}"))
+    if emitter is not None:
+        emitter.close()
     if checker.policies is not None:
         diagnostics.extend(checker.policies.diagnostics)
     failed = (not settings.no_stats and should_fail(session.highest, settings.fail_on)) or any(
@@ -132,6 +145,15 @@ def run_live_check(
     return LiveCheckOutcome(
         session.report(), session.highest, 1 if failed else 0, diagnostics, len(session.samples), requests
     )
+
+
+def _both(first: Sink | None, second: Sink) -> Sink:
+    def sink(sample: Sample) -> None:
+        if first is not None:
+            first(sample)
+        second(sample)
+
+    return sink
 
 
 def _from_otlp(
@@ -220,6 +242,10 @@ def settings_from(params: dict[str, Any]) -> LiveCheckSettings:
         keep_samples=bool(given.get("keep_samples", base.keep_samples)),
         advice_policies=given.get("advice_policies"),
         advice_preprocessor=given.get("advice_preprocessor"),
+        advice_data=given.get("advice_data"),
+        emit_otlp_logs=bool(given.get("emit_otlp_logs", base.emit_otlp_logs)),
+        otlp_logs_endpoint=str(given.get("otlp_logs_endpoint", base.otlp_logs_endpoint)),
+        otlp_logs_stdout=bool(given.get("otlp_logs_stdout", base.otlp_logs_stdout)),
         receiver=receiver,
     )
 
