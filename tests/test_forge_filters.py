@@ -269,3 +269,28 @@ def test_comment_of_undefined_is_empty_and_unknown_format_is_an_error() -> None:
     with pytest.raises(TemplateProblem) as err:
         render("{{ 'x' | comment(format='nope') }}", config)
     assert "Comment format `nope` not found" in err.value.diagnostic.message
+
+
+def test_prometheus_filters() -> None:
+    histogram = {"metric_name": "http.server.request.duration", "unit": "s", "instrument": "histogram"}
+    counter = {"metric_name": "system.network.io", "unit": "By", "instrument": "counter"}
+    gauge = {"metric_name": "system.cpu.utilization", "unit": "1", "instrument": "gauge"}
+    values = {"h": histogram, "c": counter, "g": gauge}
+    assert render("{{ 'ms' | prometheus_unit_name }} {{ 'By/s' | prometheus_unit_name }}") == (
+        "milliseconds bytes_per_second"
+    )
+    name = "prometheus_metric_name(translation_strategy='UnderscoreEscapingWithSuffixes')"
+    template = f"{{{{ h | {name} }}}} {{{{ c | {name} }}}} {{{{ g | {name} }}}}"
+    assert render(template, **values) == (
+        "http_server_request_duration_seconds system_network_io_bytes_total system_cpu_utilization_ratio"
+    )
+    assert render("{{ h | prometheus_metric_name(translation_strategy='NoTranslation') }}", **values) == (
+        "http.server.request.duration"
+    )
+    names = "{{ h | prometheus_metric_names(translation_strategy='UnderscoreEscapingWithoutSuffixes', "
+    names += "expand_summary_and_histogram=true) | join(',') }}"
+    assert render(names, **values) == (
+        "http_server_request_duration_bucket,http_server_request_duration_count,http_server_request_duration_sum"
+    )
+    with pytest.raises(TemplateProblem):
+        render("{{ h | prometheus_metric_name }}", **values)

@@ -137,7 +137,9 @@ def environment(root: Path, config: ForgeConfig, auto_escape: str = "none") -> T
         comment_end_string=syntax.get("comment_end", "#}"),
         auto_escape_callback=lambda _name: auto_escape if auto_escape != "none" else False,
     )
-    for name, fn in F.PLAIN_FILTERS.items():
+    from weavergen.forge.prom import PROM_FILTERS
+
+    for name, fn in {**F.PLAIN_FILTERS, **PROM_FILTERS}.items():
         env.add_filter(name, _guard(name, fn))
     text_maps = config.text_maps
     env.add_filter("map_text", _guard("map_text", functools.partial(F.map_text, text_maps=text_maps)))
