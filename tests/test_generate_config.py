@@ -115,3 +115,25 @@ def test_glob_semantics() -> None:
     entry = TemplateEntry(pattern="**/x.md")
     assert entry.matches("x.md") and entry.matches("a/b/x.md") and not entry.matches("y.md")
     assert TemplateEntry(pattern="*.j2").matches("sub/a.j2")
+
+
+def test_template_syntax_whitespace_and_auto_escape(tmp_path: Path) -> None:
+    config = (
+        "template_syntax:\n  block_start: '<%'\n  block_end: '%>'\n"
+        "  variable_start: '<<'\n  variable_end: '>>'\n"
+        "whitespace_control:\n  keep_trailing_newline: true\n"
+        "templates:\n  - template: s.txt.j2\n  - template: e.html.j2\n    auto_escape: html\n"
+        "    when: '$params.escape == true'\n"
+        "params:\n  escape: true\n"
+    )
+    model, templates = tree(tmp_path, config)
+    (templates / "t" / "s.txt.j2").write_text("<% for g in ctx.groups %><< g.id >>;<% endfor %> {{ raw }}\n")
+    (templates / "t" / "e.html.j2").write_text("<< '<b>&' >>")
+    (templates / "t" / "p.json.j2").unlink()
+    out = tmp_path / "out"
+    report = generate(
+        GenerateOptions(registry=str(model), target="t", output=str(out), templates=str(templates))
+    )
+    assert [d.message for d in report.diagnostics if d.is_error] == []
+    assert (out / "s.txt").read_text() == "registry.a; {{ raw }}\n"
+    assert (out / "e.html").read_text() == "&lt;b&gt;&amp;"
