@@ -41,7 +41,9 @@ class LiveCheckLens:
     seen: dict[str, _Seen] = field(default_factory=dict)
     statistics: Statistics | None = None
     samples: int = 0
+    revision: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    _placed: tuple[Resolution, int, dict[str, list[Diagnostic]]] | None = None
 
     def reset(self, statistics: Statistics | None = None) -> None:
         """Forget everything (a samples file changed, or the registry did)."""
@@ -49,12 +51,14 @@ class LiveCheckLens:
             self.seen.clear()
             self.statistics = statistics
             self.samples = 0
+            self.revision += 1
 
     def add(self, sample: Sample) -> None:
         """Record the findings of one checked (annotated) sample."""
         ((kind, body),) = sample.items()
         with self.lock:
             self.samples += 1
+            self.revision += 1
             for node_kind, node, _ in _nodes(kind, body):
                 if self.statistics is not None:
                     self.statistics.add(node_kind, node)
@@ -73,17 +77,22 @@ class LiveCheckLens:
         return self.statistics.registry_coverage if self.statistics is not None else None
 
     def diagnostics(self, resolution: Resolution) -> dict[str, list[Diagnostic]]:
-        """Every finding as a diagnostic, grouped by the file it is placed in."""
+        """Every finding as a diagnostic, grouped by the file it is placed in (kept until either changes)."""
+        with self.lock:
+            placed, revision = self._placed, self.revision
+            entries = list(self.seen.values())
+        if placed is not None and placed[0] is resolution and placed[1] == revision:
+            return placed[2]
         placer = _Placer(resolution)
         out: dict[str, list[Diagnostic]] = {}
-        with self.lock:
-            entries = list(self.seen.values())
         for entry in entries:
             diagnostic = placer.place(entry)
             if diagnostic is not None and diagnostic.file is not None:
                 out.setdefault(diagnostic.file, []).append(diagnostic)
         for items in out.values():
             items.sort(key=Diagnostic.sort_key)
+        with self.lock:
+            self._placed = (resolution, revision, out)
         return out
 
 
