@@ -19,6 +19,7 @@ from weavergen.cli.registry import (
     FollowSymlinksOption,
     IncludeUnreferencedOption,
     RegistryOption,
+    V2Option,
     _run_command,
     _write,
     registry_app,
@@ -70,6 +71,7 @@ def diff_command(
             help="Folder to write `diff.<ext>` into (atomically); without it, stdout.",
         ),
     ] = None,
+    v2: V2Option = None,
     follow_symlinks: FollowSymlinksOption = None,
     include_unreferenced: IncludeUnreferencedOption = None,
     diagnostic_format: DiagnosticFormatOption = None,
@@ -78,7 +80,8 @@ def diff_command(
     """Generate a diff between two versions of a semantic convention registry.
 
     Lists the registry attributes, metrics, events and entities added, renamed, obsoleted, uncategorized
-    or removed since the baseline. Exits 1 when either registry has errors.
+    or removed since the baseline; with --v2, of the v2 registries (spans and attribute groups too).
+    Exits 1 when either registry has errors.
     """
     from weavergen.config import CheckOverrides
     from weavergen.diff import render_templates
@@ -93,6 +96,7 @@ def diff_command(
         registry=registry,
         skip_policies=True,
         baseline_registry=baseline_registry,
+        v2=v2,
         future=options.future,
         follow_symlinks=follow_symlinks,
         include_unreferenced=include_unreferenced,

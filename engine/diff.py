@@ -21,6 +21,15 @@ from weavergen.resolve import Resolution
 
 ITEM_KINDS = ("registry_attributes", "metrics", "events", "spans", "entities")
 """The keys of `changes`, in the order every renderer lists them."""
+V2_ITEMS = {
+    "registry_attributes": ("attributes", "key"),
+    "attribute_groups": ("attribute_groups", "id"),
+    "metrics": ("metrics", "name"),
+    "events": ("events", "name"),
+    "spans": ("spans", "type"),
+    "resources": ("entities", "type"),
+}
+"""With --v2: each key of `changes`, the materialized registry's section and the field naming an item."""
 CHANGE_TYPES = ("added", "renamed", "obsoleted", "uncategorized", "updated", "removed")
 DIFF_FORMATS = ("ansi", "json", "yaml", "jsonl", "markdown", "ansi-stats", "mute")
 _SIGNAL_TYPES = {"metrics": "metric", "events": "event", "spans": "span", "entities": "entity"}
@@ -91,6 +100,27 @@ def diff_registries(head: Resolution, baseline: Resolution) -> dict[str, Any]:
     }
 
 
+def diff_registries_v2(head: Resolution, baseline: Resolution) -> dict[str, Any]:
+    """The changes between the v2 materialized registries, as weaver's `--v2` diff gives its templates.
+
+    Spans have a stable identity in v2 (their type), and public attribute groups are compared too;
+    entity changes are listed under `resources`, weaver's key for them.
+    """
+    from weavergen.materialize import materialize
+
+    now, then = materialize(head)["registry"], materialize(baseline)["registry"]
+    changes = {}
+    for key, (section, field_name) in V2_ITEMS.items():
+        by_name = {str(i.get(field_name)): i for i in now.get(section, []) if i.get(field_name)}
+        before = {str(i.get(field_name)): i for i in then.get(section, []) if i.get(field_name)}
+        changes[key] = _changes(by_name, before)
+    return {
+        "head": {"semconv_version": _version(head)},
+        "baseline": {"semconv_version": _version(baseline)},
+        "changes": changes,
+    }
+
+
 def count(diff: dict[str, Any]) -> dict[str, int]:
     """How many changes of each type the diff holds, over every item kind."""
     counts = dict.fromkeys(CHANGE_TYPES, 0)
@@ -139,8 +169,7 @@ def _sections(diff: dict[str, Any]) -> Iterator[tuple[str, str, list[dict[str, A
 
     The change type is '' once per item kind with changes, before its groups, for the kind's heading.
     """
-    for kind in ITEM_KINDS:
-        items = diff["changes"].get(kind) or []
+    for kind, items in diff["changes"].items():
         if items:
             yield kind, "", items
         for change_type in CHANGE_TYPES:
@@ -195,8 +224,7 @@ def render_stats(diff: dict[str, Any], color: bool = False) -> str:
     s = _Style(color)
     head, base = diff["head"]["semconv_version"], diff["baseline"]["semconv_version"]
     lines = ["", s(f"Summary of Schema Changes between {head} and {base}", _RED, _BOLD), ""]
-    for kind in ITEM_KINDS:
-        items = diff["changes"].get(kind) or []
+    for kind, items in diff["changes"].items():
         lines.append(s(f"{_title(kind)} Changes", _GREEN))
         for change_type in CHANGE_TYPES:
             if change_type != "updated":
@@ -303,14 +331,16 @@ def load_baseline(ctx: Any, baseline_registry: str | None = None) -> dict[str, A
     return {"loaded": resolution is not None, "files": len(registry.files), "errors": len(errors)}
 
 
-def diff_operation(ctx: Any) -> dict[str, Any]:
+def diff_operation(ctx: Any, v2: bool | None = None) -> dict[str, Any]:
     """Operation `weaver.registry.diff`: the schema changes from the baseline to the current registry."""
     from weavergen.operations import OperationError
 
     baseline = ctx.outputs.get("baseline")
     if baseline is None:
         raise OperationError("no baseline is loaded: `weaver.registry.baseline` must run first")
-    ctx.outputs["diff"] = diff_registries(ctx.need_resolution(), baseline)
+    use_v2 = ctx.options.v2 if v2 is None else bool(v2)
+    differ = diff_registries_v2 if use_v2 else diff_registries
+    ctx.outputs["diff"] = differ(ctx.need_resolution(), baseline)
     return count(ctx.outputs["diff"])
 
 

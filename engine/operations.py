@@ -318,11 +318,11 @@ def baseline(ctx: RunContext, baseline_registry: str | None = None) -> dict[str,
     return load_baseline(ctx, baseline_registry)
 
 
-def diff(ctx: RunContext) -> dict[str, Any]:
-    """The schema changes from the baseline registry to the current one."""
+def diff(ctx: RunContext, v2: bool | None = None) -> dict[str, Any]:
+    """The schema changes from the baseline registry to the current one (of the v2 registries with v2)."""
     from weavergen.diff import diff_operation
 
-    return diff_operation(ctx)
+    return diff_operation(ctx, v2)
 
 
 def live_check(ctx: RunContext, **params: Any) -> dict[str, Any]:

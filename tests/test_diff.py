@@ -13,7 +13,7 @@ import jsonschema
 import yaml
 
 from weavergen.check import CheckOptions
-from weavergen.diff import DIFF_FORMATS, ITEM_KINDS, diff_schema, render
+from weavergen.diff import DIFF_FORMATS, ITEM_KINDS, V2_ITEMS, diff_schema, render
 from weavergen.operations import RunContext
 from weavergen.telemetry import TASK_ID
 from weavergen.workflow import WorkflowRun, run_workflow
@@ -44,6 +44,11 @@ groups:
   - id: event.shop.checkout
     type: event
     name: shop.checkout
+    brief: Checkout.
+    stability: development
+  - id: span.shop.checkout
+    type: span
+    span_kind: server
     brief: Checkout.
     stability: development
 """
@@ -97,6 +102,17 @@ groups:
     name: shop.refund
     brief: Refund.
     stability: development
+  - id: span.shop.checkout
+    type: span
+    span_kind: server
+    brief: Checkout.
+    stability: development
+    deprecated: {reason: renamed, renamed_to: shop.pay}
+  - id: span.shop.pay
+    type: span
+    span_kind: server
+    brief: Payment.
+    stability: development
 """
 
 
@@ -123,9 +139,9 @@ def registries(tmp_path: Path) -> tuple[Path, Path]:
     return base, head
 
 
-def diff_run(head: Path | str, base: Path | str) -> WorkflowRun:
+def diff_run(head: Path | str, base: Path | str, v2: bool = False) -> WorkflowRun:
     """The registry_diff process over two registries."""
-    options = CheckOptions(registry=str(head), skip_policies=True, baseline_registry=str(base))
+    options = CheckOptions(registry=str(head), skip_policies=True, baseline_registry=str(base), v2=v2)
     return run_workflow("registry_diff", {}, RunContext(options), store=False)
 
 
@@ -163,7 +179,22 @@ def test_every_change_type_on_small_registries_through_the_process(tmp_path: Pat
         {"type": "removed", "name": "shop.checkout"},
         {"type": "added", "name": "shop.refund"},
     ]
+    assert diff["changes"]["spans"] == []  # v1 spans have no stable name: weaver lists none
     jsonschema.validate(diff, diff_schema())
+
+    v2 = diff_run(head, base, v2=True).context.outputs["diff"]
+    assert list(v2["changes"]) == list(V2_ITEMS)
+    assert v2["changes"]["registry_attributes"] == attrs
+    assert v2["changes"]["spans"] == [
+        {
+            "type": "renamed",
+            "old_name": "shop.checkout",
+            "new_name": "shop.pay",
+            "note": "Replaced by `shop.pay`.",
+        },
+        {"type": "added", "name": "shop.pay"},
+    ]
+    assert "Renamed Spans:\n  - Rename shop.checkout to shop.pay" in render(v2, "ansi")
 
     same = diff_run(head, head).context.outputs["diff"]
     assert all(same["changes"][k] == [] for k in ITEM_KINDS)
