@@ -146,3 +146,24 @@ def test_yaml(fixtures: Path) -> None:
     assert context["about"] == "<h1>Software Engineer<h1>"
     env = environment(Path("."), ForgeConfig(whitespace_control={"keep_trailing_newline": True}))
     assert render_source(env, None, "{{ ctx | toyaml }}", {"ctx": context}, None) == expected
+
+
+def test_wrong_config_names_the_pattern_that_matches_nothing(fixtures: Path) -> None:
+    job = prepare(
+        GenerateOptions(
+            registry="unused", target=".", templates=str(forge(fixtures) / "templates" / "wrong_config")
+        )
+    )
+    errors = [d for d in job.diagnostics if d.is_error]
+    assert [(d.code, d.message) for d in errors] == [
+        ("InvalidTemplatePattern", "Template pattern 'does-not-exist.j2' did not match any files")
+    ]
+    assert errors[0].file is not None and errors[0].file.endswith("wrong_config/weaver.yaml")
+    assert errors[0].range is not None and errors[0].range.start.line == 1
+
+
+def test_each_without_file_name_renders_every_element_to_the_same_path(fixtures: Path) -> None:
+    context = {"items": [{"name": "a", "value": 1}, {"name": "b", "value": 2.5}]}
+    result = render_target(job_for(fixtures, "each_test", context))
+    assert result.diagnostics == []
+    assert [(f.path, f.content) for f in result.files] == [("item.txt", "a=1"), ("item.txt", "b=2.5")]
