@@ -133,7 +133,8 @@ def live_check_command(
             "-o",
             "--output",
             metavar="<OUTPUT>",
-            help="Folder to write the report into (live_check.<format>), or `none` for no report.",
+            help="Folder to write the report into (live_check.<format>), `none` for no report, or `http` "
+            "to send it as the answer to POST /stop.",
         ),
     ] = None,
     otlp_grpc_address: Annotated[
@@ -235,6 +236,7 @@ def live_check_command(
         "emit_otlp_logs": emit_otlp_logs or otlp_logs_stdout,
         "otlp_logs_endpoint": otlp_logs_endpoint,
         "otlp_logs_stdout": otlp_logs_stdout,
+        "http_report": fmt if output == "http" else None,
         "address": otlp_grpc_address,
         "grpc_port": otlp_grpc_port,
         "http_port": otlp_http_port,
@@ -289,7 +291,7 @@ def _write_report(
     from weavergen.livecheck.report import render_report, render_statistics_ansi
     from weavergen.output import OutputError, to_jsonl, write_atomic
 
-    if output == "none":
+    if output in ("none", "http"):
         return
     report = outcome.report
     if streamed:

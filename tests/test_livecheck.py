@@ -485,3 +485,26 @@ def test_findings_go_out_as_otlp_logs_and_advice_data_reaches_the_policies(
     assert banned["weaver.finding.signal.type"] == "span" and banned["weaver.finding.signal.name"] == "x"
     assert banned["weaver.finding.context.attribute_key"] == "shop.banned"
     assert by_id["banned"]["severity_text"] == "ERROR" and by_id["banned"]["body"] == "shop.banned"
+
+
+def test_cli_output_http_answers_stop_with_the_report(index: RegistryIndex) -> None:
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    command = [sys.executable, "-m", "weavergen.cli", "registry", "live-check", "-r", str(EXAMPLE)]
+    command += ["--otlp-grpc-port", "-1", "--otlp-http-port", "0", "--admin-port", "0"]
+    command += ["--inactivity-timeout", "20", "--format", "json", "-o", "http"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        ports = _listening_ports(process)
+        send_spans(
+            OTLPSpanExporter(endpoint=f"http://127.0.0.1:{ports['OTLP/HTTP']}/v1/traces"),
+            checkout_span(index),
+        )
+        stop = urllib.request.Request(f"http://127.0.0.1:{ports['admin']}/stop", method="POST")
+        with urllib.request.urlopen(stop, timeout=20) as response:
+            assert response.headers["Content-Type"] == "application/json"
+            report = json.loads(response.read())
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 1, err
+    assert out == ""
+    assert_checkout_findings(report, index)
+    assert report["statistics"]["total_entities_by_type"]["span"] == 1

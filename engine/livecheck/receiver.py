@@ -35,6 +35,7 @@ class ReceiverOptions:
     http_port: int | None = 4318
     admin_port: int | None = 4320
     inactivity_timeout: float = 10.0
+    report_on_stop: bool = False
 
 
 @dataclass(slots=True)
@@ -58,6 +59,9 @@ class Receiver:
     _last: float = field(default_factory=time.monotonic)
     _http: list[ThreadingHTTPServer] = field(default_factory=list)
     _grpc: Any = None
+    _report: tuple[bytes, str] | None = None
+    _report_ready: threading.Event = field(default_factory=threading.Event)
+    _report_sent: threading.Event = field(default_factory=threading.Event)
 
     def start(self) -> None:
         """Bind every configured server; raises OSError naming the address when one cannot bind."""
@@ -176,6 +180,19 @@ class Receiver:
                 continue
             yield from batch
 
+    def respond_to_stop(self, body: bytes, content_type: str, timeout: float = 5.0) -> None:
+        """`-o http`: hand the report to the waiting `POST /stop` and wait until it is sent."""
+        self._report = (body, content_type)
+        self._report_ready.set()
+        self._report_sent.wait(timeout)
+
+    def stop_reply(self, timeout: float = 60.0) -> tuple[bytes, str]:
+        """What `POST /stop` answers: the report once it is ready (`-o http`), else `stopping`."""
+        if not self.options.report_on_stop:
+            return b"stopping", "text/plain"
+        self._report_ready.wait(timeout)
+        return self._report or (b"the report was not ready in time", "text/plain")
+
     def request_stop(self) -> None:
         """Ask `samples()` to end once the queue is drained (`POST /stop`, SIGINT)."""
         self._stop.set()
@@ -210,8 +227,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if self.path == "/stop":
-            self._reply(200, b"stopping", "text/plain")
             self.owner.request_stop()
+            self._reply(200, *self.owner.stop_reply())
+            self.owner._report_sent.set()
             return
         signal = _PATHS.get(self.path.split("?", 1)[0])
         if signal is None:

@@ -45,6 +45,7 @@ class LiveCheckSettings:
     emit_otlp_logs: bool = False
     otlp_logs_endpoint: str = "http://localhost:4317"
     otlp_logs_stdout: bool = False
+    http_report: str | None = None
     receiver: ReceiverOptions = field(default_factory=ReceiverOptions)
 
 
@@ -171,6 +172,12 @@ def _from_otlp(
         if control.stop_requested.is_set():
             receiver.request_stop()
         session.add_all(receiver.samples())
+        if settings.http_report is not None:
+            from weavergen.livecheck.report import render_report
+
+            text = render_report(session.report(), settings.http_report)
+            kind = "application/json" if settings.http_report == "json" else "text/plain; charset=utf-8"
+            receiver.respond_to_stop(text.encode(), kind)
     finally:
         receiver.stop()
         control.receiver = None
@@ -233,6 +240,7 @@ def settings_from(params: dict[str, Any]) -> LiveCheckSettings:
         http_port=_port(given, "http_port", base.receiver.http_port),
         admin_port=_port(given, "admin_port", base.receiver.admin_port),
         inactivity_timeout=float(given.get("inactivity_timeout", base.receiver.inactivity_timeout)),
+        report_on_stop=given.get("http_report") is not None,
     )
     return LiveCheckSettings(
         input_source=str(given.get("input_source", base.input_source)),
@@ -246,6 +254,7 @@ def settings_from(params: dict[str, Any]) -> LiveCheckSettings:
         emit_otlp_logs=bool(given.get("emit_otlp_logs", base.emit_otlp_logs)),
         otlp_logs_endpoint=str(given.get("otlp_logs_endpoint", base.otlp_logs_endpoint)),
         otlp_logs_stdout=bool(given.get("otlp_logs_stdout", base.otlp_logs_stdout)),
+        http_report=given.get("http_report"),
         receiver=receiver,
     )
 
