@@ -12,6 +12,7 @@ import contextlib
 import gc
 import logging
 import os
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -177,6 +178,8 @@ class WeavergenServer(LanguageServer):
             return
         text, version = doc.source, doc.version
 
+        started = time.perf_counter()
+
         def update() -> set[str] | None:
             if self.latest.get(uri, version) != version:
                 return None  # a newer edit is queued behind this one: skip the stale text
@@ -184,7 +187,15 @@ class WeavergenServer(LanguageServer):
 
         changed = await self.run(update)
         if changed is not None:
+            checked = time.perf_counter()
             self.publish(ws, changed | {path}, checked={path: version})
+            log.debug(
+                "re-checked %s v%s: engine %.1f ms, publish %.1f ms",
+                path,
+                version,
+                (checked - started) * 1000,
+                (time.perf_counter() - checked) * 1000,
+            )
 
     async def check_policies(self, ws: RegistryWorkspace) -> None:
         """Run the registry's policies off the event loop and publish their findings when ready."""
@@ -417,7 +428,7 @@ def serve(tcp: bool = False, host: str = "127.0.0.1", port: int = 2087) -> None:
         filename=os.environ.get("WEAVERGEN_LSP_LOG") or None,  # default: stderr
         force=True,
     )
-    logging.getLogger("weavergen").setLevel(logging.INFO)
+    logging.getLogger("weavergen").setLevel(os.environ.get("WEAVERGEN_LSP_LOG_LEVEL", "INFO").upper())
     from weavergen.server import features  # noqa: F401  (registers navigation and code actions)
 
     if tcp:
