@@ -228,32 +228,31 @@ def record_generation(
 ) -> list[Diagnostic]:
     """Record a generation's inputs and outputs in OUTPUT's lock file (called after `registry generate`).
 
-    `loaded` is the generation's loaded registry, if at hand.
+    `loaded` is the generation's loaded registry, if at hand. Never raises: a lock that cannot be
+    written is a warning, since the generated files themselves are fine.
     """
-    from weavergen.output import OutputError
-
     output = Path(options.output).resolve()
     lock_path = lock_path_for(output)
-    outputs = {}
-    for name in written:
-        data = _read(Path(name))
-        if data is not None:
-            outputs[Path(os.path.relpath(name, output)).as_posix()] = _sha(data)
-    settings = _settings_of(options, lock_path.parent)
-    where = _relative(output, lock_path.parent)
-    key = entry_id(settings, targets, where)
-    lock = read_lock(lock_path)
-    lock["version"] = LOCK_VERSION
-    lock["generations"][key] = {
-        "output": where,
-        "targets": list(targets),
-        "settings": settings,
-        "inputs": _inputs(options, targets, loaded),
-        "outputs": dict(sorted(outputs.items())),
-    }
     try:
+        outputs = {}
+        for name in written:
+            path = Path(name).resolve()
+            data = _read(path)
+            if data is not None and path.is_relative_to(output):
+                outputs[path.relative_to(output).as_posix()] = _sha(data)
+        settings = _settings_of(options, lock_path.parent)
+        where = _relative(output, lock_path.parent)
+        lock = read_lock(lock_path)
+        lock["version"] = LOCK_VERSION
+        lock["generations"][entry_id(settings, targets, where)] = {
+            "output": where,
+            "targets": list(targets),
+            "settings": settings,
+            "inputs": _inputs(options, targets, loaded),
+            "outputs": dict(sorted(outputs.items())),
+        }
         _write_lock(lock_path, lock)
-    except OutputError as exc:
+    except Exception as exc:  # the files are written: a lock problem must not fail the generation
         return [
             Diagnostic(
                 code="LockWriteFailed",

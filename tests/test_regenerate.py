@@ -182,3 +182,12 @@ def test_the_editor_check_flags_stale_generations_without_rendering(tmp_path: Pa
     [stale] = stale_generations(model, texts, [root])
     assert stale.causes == ["the templates changed", "1 output(s) edited by hand"]
     assert stale_generations(tmp_path / "elsewhere", texts, [root]) == []
+
+
+def test_a_lock_that_cannot_be_written_is_a_warning_not_a_failed_generation(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    (root / LOCK_NAME).mkdir()  # something in the way of the lock file
+    result = cli("registry", "generate", "t", "gen", "-r", "model", "-t", "templates", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert "LockWriteFailed" in result.stderr and "Traceback" not in result.stderr
+    assert (root / "gen" / "attrs.txt").read_text(encoding="utf-8") == "a.id\nb.id\n"
