@@ -105,11 +105,19 @@ def live_check_command(
         str,
         typer.Option(
             "--format",
-            metavar="[ansi|json|jsonl|yaml]",
-            help="Format of the report. [default: ansi]",
-            callback=_one_of(REPORT_FORMATS),
+            metavar="<FORMAT>",
+            help="ansi, json, jsonl, yaml, or the name of a template folder in --templates. [default: ansi]",
         ),
     ] = "ansi",
+    templates: Annotated[
+        str,
+        typer.Option(
+            "--templates",
+            metavar="<DIR>",
+            help="Folder of report templates (<DIR>/<FORMAT>/weaver.yaml and MiniJinja templates, the "
+            "report as `ctx`). [default: live_check_templates]",
+        ),
+    ] = "live_check_templates",
     no_stream: Annotated[
         bool,
         typer.Option("--no-stream/--stream", help="Build the whole report before printing it (ansi, jsonl)."),
@@ -210,14 +218,21 @@ def live_check_command(
     (weaver's JSON samples, OTLP/JSON, or the OTLP JSON file exporter's lines). Exits 1 when a finding
     reaches --fail-on or the input is invalid.
     """
+    from weavergen.livecheck.report import template_target
     from weavergen.livecheck.run import LiveCheckControl, register_control, release_control
 
     options: GlobalOptions = ctx.obj
+    templated = fmt not in ("json", "jsonl", "yaml") and template_target(templates, fmt)
+    if not templated and fmt not in REPORT_FORMATS:
+        raise typer.BadParameter(
+            f"{fmt!r} is not one of {', '.join(REPORT_FORMATS)} nor a folder of {templates}",
+            param_hint="'--format'",
+        )
     overrides = _overrides(
         options, registry, policy, skip_policies, v2, follow_symlinks, include_unreferenced,
         diagnostic_format, diagnostic_stdout,
     )  # fmt: skip
-    stream = not no_stream and output is None and fmt in ("ansi", "jsonl")
+    stream = not no_stream and output is None and fmt in ("ansi", "jsonl") and not templated
     color = fmt == "ansi" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     control = LiveCheckControl(
         sink=_stream_sink(fmt, color) if stream else None,
@@ -259,8 +274,32 @@ def live_check_command(
     if outcome.diagnostics:
         err = sys.stdout if settings.diagnostic_stdout else sys.stderr
         _write(err, _render(outcome.diagnostics, None, settings.diagnostic_format, err, quiet=options.quiet))
-    _write_report(outcome, fmt, output, stream, color)
+    if templated:
+        code = max(code, _write_templated(outcome, templates, fmt, output, settings.diagnostic_format))
+    else:
+        _write_report(outcome, fmt, output, stream, color)
     raise typer.Exit(max(code, outcome.exit_code))
+
+
+def _write_templated(
+    outcome: LiveCheckOutcome, templates: str, fmt: str, output: str | None, diag_fmt: str
+) -> int:
+    """The report rendered by the user's templates: to stdout, or as files into the -o folder."""
+    from weavergen.forge import write_outputs
+    from weavergen.livecheck.report import render_with_templates
+
+    if output in ("none", "http"):
+        return 0
+    files, diagnostics = render_with_templates(outcome.report, templates, fmt)
+    if output is not None:
+        _, problems = write_outputs(output, files)
+        diagnostics.extend(problems)
+    else:
+        for file in files:
+            sys.stdout.write(file.content)
+    if diagnostics:
+        _write(sys.stderr, _render(diagnostics, None, diag_fmt, sys.stderr, quiet=False))
+    return 1 if any(d.is_error for d in diagnostics) else 0
 
 
 def _stream_sink(fmt: str, color: bool) -> Any:

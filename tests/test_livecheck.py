@@ -508,3 +508,26 @@ def test_cli_output_http_answers_stop_with_the_report(index: RegistryIndex) -> N
     assert out == ""
     assert_checkout_findings(report, index)
     assert report["statistics"]["total_entities_by_type"]["span"] == 1
+
+
+def test_cli_report_through_the_users_templates(tmp_path: Path) -> None:
+    target = tmp_path / "templates" / "summary"
+    target.mkdir(parents=True)
+    (target / "weaver.yaml").write_text(
+        "templates:\n  - pattern: summary.txt.j2\n    filter: .\n    application_mode: single\n"
+    )
+    (target / "summary.txt.j2").write_text(
+        "{{ ctx.statistics.total_advisories }} findings\n"
+        "{% for s in ctx.samples %}{% for a in s.attribute.live_check_result.all_advice %}"
+        "{{ a.id }}\n{% endfor %}{% endfor %}"
+    )
+    result = weavergen(
+        "registry", "live-check", "-r", str(EXAMPLE), "--input-source", "stdin", "--input-format", "text",
+        "--templates", str(tmp_path / "templates"), "--format", "summary", stdin=f"{ABSENT}=1\n",
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1:] == ["missing_attribute", "extends_namespace"]
+    assert lines[0] == "2 findings"
+    unknown = weavergen("registry", "live-check", "-r", str(EXAMPLE), "--format", "nope")
+    assert unknown.returncode == 2 and "'nope' is not one of" in unknown.stderr
