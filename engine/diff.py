@@ -187,7 +187,9 @@ def render_ansi(diff: dict[str, Any], color: bool = False) -> str:
         if not change_type:
             lines.append(s(f"List of Changes to {_title(kind)}", _CYAN, _BOLD))
             continue
-        lines.append(s(f"{change_type.capitalize()} {_title(kind)}:", _BOLD, _GREEN))
+        # weaver's template titles the kind for added and renamed items only
+        label = _title(kind) if change_type in ("added", "renamed") else kind
+        lines.append(s(f"{change_type.capitalize()} {label}:", _BOLD, _GREEN))
         lines.extend(f"  - {_line_of(c, lambda t: s(t, _WHITE))}" for c in found)
         lines.append("")
     return "\n".join(lines) + "\n"
@@ -229,7 +231,7 @@ def render_stats(diff: dict[str, Any], color: bool = False) -> str:
         for change_type in CHANGE_TYPES:
             if change_type != "updated":
                 lines.append(f"    {change_type.capitalize():<14}: {len(_of_type(items, change_type))}")
-        lines.append("")
+        lines.append("    ")
     return "\n".join(lines) + "\n"
 
 
