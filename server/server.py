@@ -44,6 +44,7 @@ class WeavergenServer(LanguageServer):
         self.workspaces: list[RegistryWorkspace] = []
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.latest: dict[str, int] = {}
+        self.last_edit: dict[str, float] = {}
         self.ready = asyncio.Event()
         self.engine = ThreadPoolExecutor(1, thread_name_prefix="weavergen-engine")
         self.policy_pool = ThreadPoolExecutor(1, thread_name_prefix="weavergen-policies")
@@ -332,15 +333,22 @@ async def did_open(ls: WeavergenServer, params: t.DidOpenTextDocumentParams) -> 
 
 @server.feature(t.TEXT_DOCUMENT_DID_CHANGE)
 async def did_change(ls: WeavergenServer, params: t.DidChangeTextDocumentParams) -> None:
-    """Re-check the edited document after a short per-URI pause."""
+    """Re-check the edited document: at once after a pause, else when a burst of edits pauses.
+
+    Edits closer together than `debounceMs` are a burst: each restarts the per-URI wait, so only the
+    last text of a burst is checked. An edit after a quiet spell is checked without waiting.
+    """
     uri = params.text_document.uri
     ls.latest[uri] = params.text_document.version
+    now, debounce = time.monotonic(), ls.settings.debounce_ms / 1000
+    burst = now - ls.last_edit.get(uri, -debounce) < debounce
+    ls.last_edit[uri] = now
     old = ls.pending.pop(uri, None)
     if old is not None:
         old.cancel()
     if not ls.ready.is_set():
         await ls.ready.wait()
-    ls.pending[uri] = asyncio.ensure_future(ls.recheck(uri, ls.settings.debounce_ms / 1000))
+    ls.pending[uri] = asyncio.ensure_future(ls.recheck(uri, debounce if burst else 0.0))
 
 
 @server.feature(t.TEXT_DOCUMENT_DID_SAVE, t.SaveOptions(include_text=False))
