@@ -16,7 +16,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -285,3 +285,71 @@ def test_https_archive_with_a_trusted_certificate_and_a_clear_error_without(
             del os.environ["SSL_CERT_FILE"]
         assert trusted.returncode == 0, trusted.stderr
         assert log == ["/shop.tgz"]
+
+
+class _GitHttpHandler(BaseHTTPRequestHandler):
+    """git's smart HTTP protocol: each request handed to `git http-backend` as a CGI call."""
+
+    root: str
+    requests: list[str]
+
+    def do_GET(self) -> None:
+        self._backend(b"")
+
+    def do_POST(self) -> None:
+        self._backend(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+
+    def _backend(self, body: bytes) -> None:
+        self.requests.append(self.path)
+        path, _, query = self.path.partition("?")
+        env = {
+            **os.environ,
+            "GIT_PROJECT_ROOT": self.root,
+            "GIT_HTTP_EXPORT_ALL": "1",
+            "REQUEST_METHOD": self.command,
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "CONTENT_TYPE": self.headers.get("Content-Type", ""),
+            "CONTENT_LENGTH": str(len(body)),
+            "GIT_PROTOCOL": self.headers.get("Git-Protocol", ""),
+        }
+        done = subprocess.run(["git", "http-backend"], input=body, env=env, capture_output=True, check=False)
+        head, _, payload = done.stdout.partition(b"\r\n\r\n")
+        status = 200
+        headers = []
+        for line in head.decode("latin-1").split("\r\n"):
+            name, _, value = line.partition(":")
+            if name.lower() == "status":
+                status = int(value.strip().split()[0])
+            elif name:
+                headers.append((name, value.strip()))
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_git_over_http_like_a_github_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bare = bare_repo(tmp_path)
+    log: list[str] = []
+    handler = type("Handler", (_GitHttpHandler,), {"root": str(bare.parent), "requests": log})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("WEAVERGEN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("WEAVERGEN_REMOTE_REFRESH", raising=False)
+    url = f"http://127.0.0.1:{server.server_address[1]}/shop.git@v1[model]"
+    try:
+        assert attribute_names(url) == {"shop.order.id"}
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert any("git-upload-pack" in p for p in log)
+    assert attribute_names(url) == {"shop.order.id"}  # the server is gone: from the cache
