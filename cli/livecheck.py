@@ -252,6 +252,7 @@ def live_check_command(
         "otlp_logs_endpoint": otlp_logs_endpoint,
         "otlp_logs_stdout": otlp_logs_stdout,
         "http_report": fmt if output == "http" else None,
+        "project_config": _project_config(options),
         "address": otlp_grpc_address,
         "grpc_port": otlp_grpc_port,
         "http_port": otlp_http_port,
@@ -300,6 +301,16 @@ def _write_templated(
     if diagnostics:
         _write(sys.stderr, _render(diagnostics, None, diag_fmt, sys.stderr, quiet=False))
     return 1 if any(d.is_error for d in diagnostics) else 0
+
+
+def _project_config(options: GlobalOptions) -> str | None:
+    """The `.weaver.toml` whose `[live_check]` rules apply (`--config`, else found upwards), if any."""
+    from weavergen.config import discover
+
+    if options.config is not None:
+        return str(options.config)
+    found = discover(Path.cwd())
+    return str(found) if found is not None else None
 
 
 def _stream_sink(fmt: str, color: bool) -> Any:

@@ -531,3 +531,44 @@ def test_cli_report_through_the_users_templates(tmp_path: Path) -> None:
     assert lines[0] == "2 findings"
     unknown = weavergen("registry", "live-check", "-r", str(EXAMPLE), "--format", "nope")
     assert unknown.returncode == 2 and "'nope' is not one of" in unknown.stderr
+
+
+def test_weaver_toml_finding_filters_and_level_overrides(tmp_path: Path) -> None:
+    (tmp_path / ".weaver.toml").write_text(
+        f'[registry]\npath = "{EXAMPLE}"\n\n'
+        '[[live_check.finding_level_overrides]]\nids = ["missing_*"]\nlevel = "information"\n'
+        'sample_names = ["shop.*"]\n\n'
+        '[[live_check.finding_filters]]\nexclude = ["extends_namespace"]\n\n'
+        '[[live_check.finding_filters]]\nexclude_samples = ["ignored.*"]\n'
+    )
+    text = f"{ABSENT}=1\nignored.thing=2\nother.thing=3\n"
+    args = ["registry", "live-check", "--input-source", "stdin", "--input-format", "text", "--format", "json"]
+    result = subprocess.run(
+        [sys.executable, "-m", "weavergen.cli", *args],
+        input=text,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        check=False,
+    )
+    report = json.loads(result.stdout)
+    by_name = {s["attribute"]["name"]: s["attribute"]["live_check_result"] for s in report["samples"]}
+    assert [(a["id"], a["level"]) for a in by_name[ABSENT]["all_advice"]] == [
+        ("missing_attribute", "information")
+    ]
+    assert by_name["ignored.thing"]["all_advice"] == []
+    assert [(a["id"], a["level"]) for a in by_name["other.thing"]["all_advice"]] == [
+        ("missing_attribute", "violation")
+    ]
+    assert result.returncode == 1  # other.thing is still a violation
+    (tmp_path / ".weaver.toml").write_text('[[live_check.finding_filters]]\nmin_level = "loud"\n')
+    bad = weavergen_in(tmp_path, "registry", "live-check", "-r", str(EXAMPLE), "--input-source", "stdin")
+    assert bad.returncode == 1 and "InvalidLiveCheckConfig" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def weavergen_in(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "weavergen.cli", *args], input="", capture_output=True, text=True,
+        timeout=60, cwd=cwd, check=False,
+    )  # fmt: skip

@@ -331,9 +331,10 @@ def _preprocess(
 class LiveChecker:
     """Runs every advisor on samples, in weaver's order: lookups, deprecated, stability, type, enum, Rego."""
 
-    def __init__(self, index: RegistryIndex, policies: AdvicePolicies | None) -> None:
+    def __init__(self, index: RegistryIndex, policies: AdvicePolicies | None, rules: Any = None) -> None:
         self.index = index
         self.policies = policies
+        self.rules = rules  # `.weaver.toml` finding filters and level overrides (`rules.FindingRules`)
         self.resource: dict[str, Any] | None = None
 
     def check(self, sample: Sample) -> list[dict[str, Any]]:
@@ -345,6 +346,8 @@ class LiveChecker:
         found: list[dict[str, Any]] = []
         for node_kind, node, parent in _nodes(kind, body):
             advice = self._advise(node_kind, node, parent, signal)
+            if self.rules:
+                advice = [f for f in (self.rules.apply(a, node_kind, node) for a in advice) if f is not None]
             node["live_check_result"] = {"all_advice": advice, "highest_advice_level": highest_level(advice)}
             found.extend(advice)
         return found

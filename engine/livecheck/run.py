@@ -46,6 +46,7 @@ class LiveCheckSettings:
     otlp_logs_endpoint: str = "http://localhost:4317"
     otlp_logs_stdout: bool = False
     http_report: str | None = None
+    project_config: str | None = None
     receiver: ReceiverOptions = field(default_factory=ReceiverOptions)
 
 
@@ -103,16 +104,19 @@ def make_checker(
 ) -> tuple[LiveChecker | None, list[Diagnostic]]:
     """The checker with its advice policies; None when the policies cannot be loaded."""
     from weavergen.livecheck.checker import load_advice_data
+    from weavergen.livecheck.rules import rules_from_file
 
     index = RegistryIndex.of(resolution)
-    extra, diagnostics = load_advice_data(settings.advice_data) if settings.advice_data else ({}, [])
+    rules, diagnostics = rules_from_file(settings.project_config)
+    extra, problems = load_advice_data(settings.advice_data) if settings.advice_data else ({}, [])
+    diagnostics.extend(problems)
     policies, problems = AdvicePolicies.load(
         settings.advice_policies, index, settings.advice_preprocessor, extra
     )
     diagnostics.extend(problems)
     if any(d.is_error for d in diagnostics):
         return None, diagnostics
-    return LiveChecker(index, policies), diagnostics
+    return LiveChecker(index, policies, rules), diagnostics
 
 
 def run_live_check(
@@ -255,6 +259,7 @@ def settings_from(params: dict[str, Any]) -> LiveCheckSettings:
         otlp_logs_endpoint=str(given.get("otlp_logs_endpoint", base.otlp_logs_endpoint)),
         otlp_logs_stdout=bool(given.get("otlp_logs_stdout", base.otlp_logs_stdout)),
         http_report=given.get("http_report"),
+        project_config=given.get("project_config"),
         receiver=receiver,
     )
 
