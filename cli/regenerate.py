@@ -68,6 +68,9 @@ def regenerate_command(
             label = f"{d.output_dir} ({', '.join(d.targets) or 'default target'})"
             state = "in sync" if d.score == 0 else f"{len(d.files)} of {d.outputs} outputs out of sync"
             _write(sys.stdout, f"{label}: entropy {d.score:.3f}, {state}")
+            if len(d.targets) > 1:
+                for target, score in d.target_scores().items():
+                    _write(sys.stdout, f"  target {target}: entropy {score:.3f}")
             for cause in d.causes():
                 _write(sys.stdout, f"  - {cause}")
     failed = [d for d in drifts if d.failed]

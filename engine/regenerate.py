@@ -293,6 +293,7 @@ class TargetDrift:
     new_entry: dict[str, Any] = field(default_factory=dict, repr=False)
 
     output: str = "."
+    paths: set[str] = field(default_factory=set)
 
     @property
     def output_dir(self) -> Path:
@@ -310,6 +311,17 @@ class TargetDrift:
         if self.failed:
             return 1.0
         return round(len(self.files) / max(1, self.outputs), 4)
+
+    def target_scores(self) -> dict[str, float]:
+        """The entropy of each target: with several, each wrote into its own OUTPUT/<target> folder."""
+        if len(self.targets) <= 1:
+            return {self.targets[0] if self.targets else "": self.score}
+        out = {}
+        for name, folder in _target_folders(self.targets).items():
+            mine = [p for p in self.paths if p.split("/", 1)[0] == folder]
+            drifted = [f for f in self.files if f.path.split("/", 1)[0] == folder]
+            out[name] = 1.0 if self.failed else round(len(drifted) / max(1, len(mine)), 4)
+        return out
 
     def causes(self) -> list[str]:
         """Why the outputs drifted, one line per cause with the files it affects."""
@@ -337,11 +349,25 @@ class TargetDrift:
             "output": str(self.output_dir),
             "targets": self.targets,
             "score": self.score,
+            "target_scores": self.target_scores(),
             "outputs": self.outputs,
             "inputs_changed": self.inputs_changed,
             "causes": self.causes(),
             "files": [asdict(f) for f in self.files],
         }
+
+
+def _target_folders(targets: Sequence[str]) -> dict[str, str]:
+    """Each target's sub-folder of OUTPUT when a generation has several (the rule of the write step);
+    a target named twice is keyed `<index>-<target>`."""
+    out = {}
+    for index, target in enumerate(targets):
+        label = target.strip("./") or "target"
+        if list(targets).count(target) == 1:
+            out[target] = label
+        else:
+            out[f"{index}-{target}"] = f"{index}-{label}"
+    return out
 
 
 def find_locks(paths: Sequence[Path]) -> list[Path]:
@@ -390,7 +416,8 @@ def _measure_one(lock_path: Path, key: str, entry: dict[str, Any], parallel: boo
     drift.inputs_changed = [
         f"{k} changed" for k in ("registry", "templates", "params") if old_inputs.get(k) != inputs[k]
     ]
-    drift.outputs = len(set(recorded) | set(drift.fresh))
+    drift.paths = set(recorded) | set(drift.fresh)
+    drift.outputs = len(drift.paths)
     settings = dict(entry.get("settings") or {})
     drift.new_entry = {"output": drift.output, "targets": targets, "settings": settings, "inputs": inputs}
     drift.files = _classify(drift.output_dir, recorded, drift.fresh)

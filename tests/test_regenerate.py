@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -191,3 +192,23 @@ def test_a_lock_that_cannot_be_written_is_a_warning_not_a_failed_generation(tmp_
     assert result.returncode == 0, result.stderr
     assert "LockWriteFailed" in result.stderr and "Traceback" not in result.stderr
     assert (root / "gen" / "attrs.txt").read_text(encoding="utf-8") == "a.id\nb.id\n"
+
+
+def test_each_target_of_a_multi_target_generation_gets_its_own_score(tmp_path: Path) -> None:
+    from weavergen.forge import GenerateOptions
+    from weavergen.workflow import run_generate
+
+    root = project(tmp_path)
+    shutil.copytree(root / "templates" / "t", root / "templates" / "u")
+    options = GenerateOptions(
+        registry=str(root / "model"), target="t", output=str(root / "gen"), templates=str(root / "templates")
+    )
+    report, _ = run_generate(options, ["t", "u"], parallel=False)
+    assert not [d for d in report.diagnostics if d.is_error]
+    (root / "gen" / "u" / "attrs.txt").write_text("mine\n", encoding="utf-8")
+    [drift] = measure(root / LOCK_NAME, parallel=False)
+    assert drift.targets == ["t", "u"] and drift.outputs == 6
+    assert drift.target_scores() == {"t": 0.0, "u": round(1 / 3, 4)}
+    assert drift.score == round(1 / 6, 4)
+    shown = cli("regenerate", "--check", cwd=root)
+    assert shown.returncode == 1 and "  target u: entropy 0.333" in shown.stdout
