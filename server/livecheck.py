@@ -10,6 +10,7 @@ a log message. Thin: the checking, the placing and the stub fix are the engine's
 from __future__ import annotations
 
 import asyncio
+import collections
 import copy
 import functools
 import logging
@@ -40,6 +41,8 @@ log = logging.getLogger("weavergen.server.livecheck")
 STATUS = "weavergen/liveCheckStatus"
 POLL_SECONDS = 0.5
 PUBLISH_DELAY = 0.1
+RECENT_SAMPLES = 2000
+"""How many received samples are kept to re-check when the registry changes."""
 
 
 @dataclass(slots=True)
@@ -75,6 +78,7 @@ class _Registry:
     lens: LiveCheckLens = field(default_factory=LiveCheckLens)
     checker: LiveChecker | None = None
     generation: int = -1
+    rechecking: bool = False
 
 
 class LiveCheckFeature:
@@ -90,6 +94,7 @@ class LiveCheckFeature:
         self.stopping = threading.Event()
         self.publish_pending = False
         self.problems: list[str] = []
+        self.recent: collections.deque[Sample] = collections.deque(maxlen=RECENT_SAMPLES)
         # regorus engines may only be used (and dropped) on the thread that made them: all checking
         # happens on this one worker thread.
         self.work: queue.Queue[Callable[[], None] | None] = queue.Queue()
@@ -165,6 +170,7 @@ class LiveCheckFeature:
             for registry in self.registries.values():
                 registry.lens.reset(_statistics(registry))
             self.problems = []
+            self.recent.clear()
         try:
             text = path.read_text(encoding="utf-8")
             samples = (
@@ -185,6 +191,7 @@ class LiveCheckFeature:
 
     def check(self, sample: Sample) -> None:
         """Check one sample against every registry the server has open."""
+        self.recent.append(sample)
         for ws in list(self.ls.workspaces):
             registry = self._registry(ws)
             if registry.checker is not None:
@@ -204,12 +211,27 @@ class LiveCheckFeature:
                     registry.lens.statistics = Statistics.of(registry.checker.index)
             return registry
 
+    def recheck(self, ws: RegistryWorkspace) -> None:
+        """The registry changed: check the recent samples again with a checker of the new registry."""
+        registry = self._registry(ws)
+        registry.lens.reset(_statistics(registry))
+        for sample in list(self.recent):
+            if registry.checker is not None:
+                checked = copy.deepcopy(sample)
+                registry.checker.check(checked)
+                registry.lens.add(checked)
+        registry.rechecking = False
+
     def diagnostics(self, ws: RegistryWorkspace, path: str) -> list[Diagnostic]:
-        """The live-check diagnostics placed in one file of a registry."""
+        """The live-check diagnostics placed in one file of a registry (a changed registry is re-checked)."""
         registry = self.registries.get(ws.root)
         if registry is None:
             return []
-        return registry.lens.diagnostics(ws.snapshot().resolution).get(path, [])
+        snap = ws.snapshot()
+        if snap.generation != registry.generation and not registry.rechecking:
+            registry.rechecking = True
+            self.work.put(functools.partial(self.recheck, ws))
+        return registry.lens.diagnostics(snap.resolution).get(path, [])
 
     # -- publishing -----------------------------------------------------------------------------
 

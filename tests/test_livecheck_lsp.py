@@ -105,6 +105,13 @@ async def test_received_spans_become_diagnostics_with_a_stub_fix(
     namespace_file = file
     assert target == uri(namespace_file)
     namespace_file.write_text(apply_text_edits(namespace_file.read_text(), edits))
+    client.workspace_did_change_watched_files(
+        t.DidChangeWatchedFilesParams(
+            changes=[t.FileEvent(uri=uri(namespace_file), type=t.FileChangeType.Changed)]
+        )
+    )
+    # The server re-checks the telemetry it received against the changed registry: the finding goes away.
+    await wait_for(client, uri(manifest), lambda ds: not any(absent in d.message for d in ds))
     after = check_registry(CheckOptions(registry=str(root), skip_policies=True))
     assert absent in RegistryIndex.of(after.resolution).attributes  # type: ignore[arg-type]
     assert not [d for d in after.diagnostics if d.is_error]
