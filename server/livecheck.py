@@ -95,6 +95,7 @@ class LiveCheckFeature:
         self.publish_pending = False
         self.problems: list[str] = []
         self.recent: collections.deque[Sample] = collections.deque(maxlen=RECENT_SAMPLES)
+        self.progress: str | None = None
         # regorus engines may only be used (and dropped) on the thread that made them: all checking
         # happens on this one worker thread.
         self.work: queue.Queue[Callable[[], None] | None] = queue.Queue()
@@ -120,8 +121,26 @@ class LiveCheckFeature:
             threading.Thread(target=self._watch, args=(self._samples_path(),), daemon=True).start()
         self.schedule_publish()
 
+    async def open_status(self) -> None:
+        """A work-done progress that shows the coverage in the editor's status bar, if the client can."""
+        window = self.ls.client_capabilities.window
+        if window is None or not window.work_done_progress:
+            return
+        token = f"weavergen-livecheck-{id(self)}"
+        try:
+            await asyncio.wait_for(self.ls.work_done_progress.create_async(token), 5)
+        except Exception:
+            log.warning("the client refused a work-done progress; coverage goes to the log only")
+            return
+        self.progress = token
+        ports = ", ".join(f"{k} 127.0.0.1:{p}" for k, p in self.status()["ports"].items())
+        where = f"listening on {ports}" if ports else f"watching {self.options.samples_file}"
+        self.ls.work_done_progress.begin(token, t.WorkDoneProgressBegin(title="live-check", message=where))
+
     def stop(self) -> None:
         """Stop the receivers, the watcher and the worker."""
+        if self.progress is not None:
+            self.ls.work_done_progress.end(self.progress, t.WorkDoneProgressEnd(message="stopped"))
         self.stopping.set()
         if self.receiver is not None:
             self.receiver.stop()
@@ -254,8 +273,12 @@ class LiveCheckFeature:
         self.ls.protocol.notify(STATUS, status)
         for root, seen in status["registries"].items():
             coverage = f"{seen['coverage'] * 100:.1f}%" if seen["coverage"] is not None else "unknown"
-            message = f"live-check {root}: registry coverage {coverage} ({seen['samples']} samples)"
-            self.ls.window_log_message(t.LogMessageParams(type=t.MessageType.Info, message=message))
+            message = f"registry coverage {coverage} ({seen['samples']} samples)"
+            self.ls.window_log_message(
+                t.LogMessageParams(type=t.MessageType.Info, message=f"live-check {root}: {message}")
+            )
+            if self.progress is not None:
+                self.ls.work_done_progress.report(self.progress, t.WorkDoneProgressReport(message=message))
 
     def status(self) -> dict[str, Any]:
         """Ports, samples seen and registry coverage, for the status notification."""
@@ -328,6 +351,7 @@ async def start(ls: WeavergenServer) -> None:
     feature = LiveCheckFeature(ls, options)
     _FEATURES[id(ls)] = feature
     feature.start()
+    await feature.open_status()
 
 
 def stop(ls: WeavergenServer) -> None:

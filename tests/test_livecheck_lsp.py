@@ -112,6 +112,12 @@ async def test_received_spans_become_diagnostics_with_a_stub_fix(
     )
     # The server re-checks the telemetry it received against the changed registry: the finding goes away.
     await wait_for(client, uri(manifest), lambda ds: not any(absent in d.message for d in ds))
+    # The coverage is shown as a work-done progress (the editor's status bar).
+    reports = [
+        r for token, values in client.progress_reports.items() if "livecheck" in str(token) for r in values
+    ]
+    assert isinstance(reports[0], t.WorkDoneProgressBegin) and "listening on" in (reports[0].message or "")
+    assert any("registry coverage" in (getattr(r, "message", "") or "") for r in reports[1:])
     after = check_registry(CheckOptions(registry=str(root), skip_policies=True))
     assert absent in RegistryIndex.of(after.resolution).attributes  # type: ignore[arg-type]
     assert not [d for d in after.diagnostics if d.is_error]
