@@ -9,6 +9,7 @@ regenerates that output on the engine thread (hand-edited files kept) and republ
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,20 +26,59 @@ log = logging.getLogger("weavergen.server")
 
 
 def diagnostics(ls: WeavergenServer, ws: RegistryWorkspace, path: str) -> list[Diagnostic]:
-    """The stale-generation warnings of a registry's manifest (hook: added to each file's diagnostics)."""
-    if not ws.is_manifest(path):
+    """The stale-generation warnings of a registry's manifest (hook: added to each file's diagnostics).
+
+    Publishing any other file of the registry re-checks (at most once per registry generation, or after
+    a few seconds for changes on disk) and republishes the manifest when its warnings changed, so an
+    edit of the registry shows up on the manifest at once.
+    """
+    manifest = ws.registry.manifest_file
+    if manifest is None:
         return []
+    before = _STATE.get(id(ws))
+    found = _stale(ls, ws)
+    if ws.is_manifest(path):
+        return found
+    if before is not None and _messages(before[2]) != _messages(found):
+        ls.publish(ws, {manifest.provenance})
+    return []
+
+
+def forget(ws: RegistryWorkspace) -> None:
+    """Drop the remembered check of a registry (its outputs were just regenerated)."""
+    _STATE.pop(id(ws), None)
+
+
+_STATE: dict[int, tuple[int, float, list[Diagnostic]]] = {}
+"""Per workspace: the generation and time of the last check, and its diagnostics."""
+RECHECK_SECONDS = 5.0
+
+
+def _messages(found: list[Diagnostic]) -> list[str]:
+    return [d.message for d in found]
+
+
+def _stale(ls: WeavergenServer, ws: RegistryWorkspace) -> list[Diagnostic]:
     from weavergen.regenerate import stale_diagnostic, stale_generations
 
+    generation = ws.snapshot().generation
+    cached = _STATE.get(id(ws))
+    now = time.monotonic()
+    if cached is not None and cached[0] == generation and now - cached[1] < RECHECK_SECONDS:
+        return cached[2]
+    manifest = ws.registry.manifest_file
+    if manifest is None:
+        return []
     texts = [(p, ws.text_of(p) or "") for p in ws.files()]
-    manifest = ws.text_of(path) or ""
-    first = manifest.splitlines()[0] if manifest else ""
+    first = (ws.text_of(manifest.provenance) or "").split("\n", 1)[0]
     try:
         stale = stale_generations(ws.root, texts, ls.folders() or [ws.root.parent])
     except OSError as exc:
         log.warning("cannot check the generated outputs of %s: %s", ws.root, exc)
-        return []
-    return [stale_diagnostic(s, path, first) for s in stale]
+        stale = []
+    found = [stale_diagnostic(s, manifest.provenance, first) for s in stale]
+    _STATE[id(ws)] = (generation, now, found)
+    return found
 
 
 def code_actions(ls: WeavergenServer, ws: RegistryWorkspace, path: str, want: Range) -> list[t.CodeAction]:
@@ -77,6 +117,7 @@ async def execute(ls: Any, lock: str, key: str) -> dict[str, Any]:
 
     result = await ls.run(regenerate_one, Path(lock), key)
     for ws in ls.workspaces:
+        forget(ws)
         manifest = ws.registry.manifest_file
         if manifest is not None:
             ls.publish(ws, {manifest.provenance})

@@ -121,3 +121,16 @@ async def test_stale_output_is_a_manifest_warning_with_a_regenerate_action(
     assert result["regenerated"] and result["written"] == ["attrs.txt"]
     assert (tmp_path / "gen" / "attrs.txt").read_text(encoding="utf-8") == "shop.id\nshop.total\n"
     await manifest_diagnostics(client, manifest_uri, stale=False)
+    # An edit of the registry (not even saved) makes the output stale again, on the manifest at once.
+    shop_uri = (model / "shop.yaml").resolve().as_uri()
+    text = (model / "shop.yaml").read_text(encoding="utf-8")
+    item = t.TextDocumentItem(uri=shop_uri, language_id="yaml", version=1, text=text)
+    client.text_document_did_open(t.DidOpenTextDocumentParams(item))
+    client.text_document_did_change(
+        t.DidChangeTextDocumentParams(
+            text_document=t.VersionedTextDocumentIdentifier(uri=shop_uri, version=2),
+            content_changes=[t.TextDocumentContentChangeWholeDocument(text=text.replace("Total.", "Sum."))],
+        )
+    )
+    diags = await manifest_diagnostics(client, manifest_uri, stale=True)
+    assert [d.message for d in diags if d.code == "StaleGeneratedOutput"] == [stale.message]
