@@ -106,6 +106,11 @@ def has_error(diagnostics: list[Diagnostic]) -> bool:
     return any(d.is_error for d in diagnostics)
 
 
+def blocking_errors(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Errors that stop generation: every error but policy violations, after which weaver still writes."""
+    return [d for d in diagnostics if d.is_error and not d.is_policy]
+
+
 def apply_future(diagnostics: list[Diagnostic], future: bool) -> list[Diagnostic]:
     """Under `--future` every warning is re-emitted as an error, as weaver does."""
     return [d.promoted() for d in diagnostics] if future else diagnostics

@@ -22,7 +22,7 @@ from weavergen.check import (
     resolve_step,
     run_policies,
 )
-from weavergen.diagnostics import Diagnostic, apply_future, has_error
+from weavergen.diagnostics import Diagnostic, apply_future, blocking_errors, has_error
 from weavergen.registry import LoadedRegistry
 from weavergen.resolve import Resolution
 
@@ -141,6 +141,7 @@ def report(ctx: RunContext, future: bool | None = None) -> dict[str, Any]:
     ctx.reported = len(ctx.diagnostics)
     return {
         "valid": not has_error(ctx.report.diagnostics),
+        "blocking": len(blocking_errors(ctx.report.diagnostics)),
         "files": ctx.report.files,
         **_summary(ctx.report.diagnostics),
     }
@@ -202,6 +203,7 @@ def _generate_options(ctx: RunContext, target: str, settings: Mapping[str, Any])
         configs=list(settings.get("configs") or []),
         params=list(settings.get("params") or []),
         params_file=settings.get("params_file"),
+        project_config=settings.get("project_config"),
         policies=list(o.policies),
         skip_policies=o.skip_policies,
         v2=o.v2,
@@ -256,12 +258,13 @@ def render(
 def write(ctx: RunContext, output: str = "output") -> dict[str, Any]:
     """Write every rendered file atomically inside OUTPUT (one sub-folder per target when there are several).
 
-    Nothing is written when a template failed, as weaver does.
+    Nothing is written when a template failed. Policy violations do not stop it: as in weaver, the files
+    are written and the command exits 1.
     """
     from weavergen.forge import write_outputs
 
     rendered: dict[tuple[int, str], list[Any]] = ctx.outputs.get("rendered", {})
-    if has_error(ctx.diagnostics):
+    if has_error(ctx.diagnostics[ctx.reported :]):  # a template failed; policy violations do not stop it
         return {"written": 0, "skipped": True}
     names = [target for _, target in rendered]
     written: list[str] = []
@@ -297,6 +300,7 @@ def update_markdown(ctx: RunContext, settings: Mapping[str, Any] | None = None) 
         params_file=s.get("params_file"),
         dry_run=bool(s.get("dry_run")),
         attribute_registry_base_url=s.get("attribute_registry_base_url"),
+        project_config=s.get("project_config"),
         v2=o.v2,
         future=o.future,
         follow_symlinks=o.follow_symlinks,

@@ -877,6 +877,7 @@ def run_generate(
         "configs": list(options.configs),
         "params": list(options.params),
         "params_file": options.params_file,
+        "project_config": options.project_config,
     }
     ctx = RunContext(check)
     run = run_workflow("registry_generate", {"targets": items, "settings": settings}, ctx, parallel=parallel)
@@ -965,6 +966,7 @@ def run_update_markdown(options: Any) -> tuple[Any, WorkflowRun]:
         "params_file": options.params_file,
         "dry_run": options.dry_run,
         "attribute_registry_base_url": options.attribute_registry_base_url,
+        "project_config": options.project_config,
     }
     ctx = RunContext(check)
     run = run_workflow("registry_update_markdown", {"settings": settings}, ctx)

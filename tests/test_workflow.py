@@ -619,3 +619,27 @@ def test_every_service_task_routes_its_failure_to_the_error_end_event(
     failed = [s for s in run.spans if s.status == "ERROR" and s.attributes.get(OPERATION) == last]
     assert len(failed) == 1 and failed[0].events[0]["name"] == "exception"
     assert any(d.code == "WorkflowTaskFailed" and "exploded" in d.message for d in run.diagnostics)
+
+
+def test_generate_writes_despite_policy_violations_and_exits_1_as_weaver(
+    fixtures: Path, tmp_path: Path
+) -> None:
+    policy = tmp_path / "policies" / "always.rego"
+    policy.parent.mkdir()
+    policy.write_text(
+        "package after_resolution\n\nimport rego.v1\n\n"
+        'deny contains finding if {\n\tsome group in input.groups\n\tgroup.id == "shop.checkout.common"\n'
+        '\tfinding := {"id": "always", "level": "violation", "message": "always wrong", "context": {}}\n}\n'
+    )
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "weavergen.cli", "registry", "generate", "-r", str(EXAMPLE),
+            "-t", str(_templates(fixtures, tmp_path)), "-p", str(policy), "simple", str(out),
+        ],
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "always wrong" in done.stderr
+    assert _tree(out) != {}  # the files are written; the violation only sets the exit code

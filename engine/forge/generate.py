@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from weavergen.check import CheckOptions
-from weavergen.diagnostics import Diagnostic, has_error, internal_error
+from weavergen.diagnostics import Diagnostic, blocking_errors, internal_error
 from weavergen.forge.config import (
     ForgeConfig,
     TemplateEntry,
@@ -78,8 +78,9 @@ class GenerateJob:
 
     @property
     def ok(self) -> bool:
-        """Whether rendering may run (no error so far)."""
-        return not has_error(self.diagnostics)
+        """Whether rendering may run: no error so far but policy violations, which (as in weaver) only
+        make the command exit 1 after the files are written."""
+        return not blocking_errors(self.diagnostics)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +197,7 @@ def _prepare(options: GenerateOptions, job: GenerateJob) -> None:
     report = check_registry(options.check_options())
     job.diagnostics.extend(report.diagnostics)
     job.sources = report.sources
-    if report.resolution is None or has_error(report.diagnostics):
+    if report.resolution is None or blocking_errors(report.diagnostics):
         return
     job.context = template_schema(report.resolution, options.v2)
 
