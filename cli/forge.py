@@ -116,7 +116,8 @@ def generate_command(
 
     Checks the registry (with its policies unless --skip-policies), then renders the templates of
     <templates>/registry/<TARGET> (else <templates>/<TARGET>) as their weaver.yaml says, writing only inside
-    OUTPUT. Exits 1 if an error was found (nothing is generated when the registry check fails).
+    OUTPUT. Exits 1 if an error was found; nothing is generated when the registry has errors other than
+    policy violations (with those, as in weaver, the files are written and the exit code is 1).
     """
     from weavergen.config import CheckOverrides
     from weavergen.forge import GenerateOptions
