@@ -572,3 +572,39 @@ def weavergen_in(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
         [sys.executable, "-m", "weavergen.cli", *args], input="", capture_output=True, text=True,
         timeout=60, cwd=cwd, check=False,
     )  # fmt: skip
+
+
+def test_http_receiver_takes_the_sdk_metric_and_log_exporters(
+    resolution: Resolution, index: RegistryIndex
+) -> None:
+    from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+    from opentelemetry.sdk._logs import LoggerProvider
+    from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+
+    run = Running(resolution)
+    base = f"http://127.0.0.1:{run.ports['http']}"
+    name, metric = next(iter(index.metrics.items()))
+    reader = PeriodicExportingMetricReader(OTLPMetricExporter(endpoint=f"{base}/v1/metrics"), 60_000)
+    meters = MeterProvider(metric_readers=[reader])
+    meters.get_meter("test").create_counter(name, unit=metric["unit"]).add(1)
+    meters.shutdown()
+    logs = LoggerProvider()
+    logs.add_log_record_processor(SimpleLogRecordProcessor(OTLPLogExporter(endpoint=f"{base}/v1/logs")))
+    event, group = next(iter(index.events.items()))
+    logs.get_logger("test").emit(event_name=event, attributes={})
+    logs.get_logger("test").emit(event_name="shop.never.defined", attributes={})
+    logs.shutdown()
+    outcome = run.stop()
+    assert outcome.diagnostics == []
+    findings = advice_of(outcome.report)
+    assert [a["message"] for a in findings if a["id"] == "missing_event"] == [
+        "Event 'shop.never.defined' does not exist in the registry."
+    ]
+    required = [a["name"] for a in group.get("attributes", []) if a.get("requirement_level") == "required"]
+    missing = {a["context"]["attribute_key"] for a in findings if a["id"] == "required_attribute_not_present"}
+    assert required and set(required) <= missing
+    stats = outcome.report["statistics"]
+    assert stats["seen_registry_metrics"][name] == 1 and stats["seen_registry_events"][event] == 1
