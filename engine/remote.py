@@ -158,6 +158,8 @@ def _git(*args: str, cwd: Path | None = None) -> str:
 
 
 def _clone(remote: RemoteSource) -> Path:
+    if remote.ref is not None and remote.ref.startswith("-"):
+        raise OSError(f"`{remote.ref}` is not a git ref")  # never let a ref pass as an option
     root = _base() / "git"
     root.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=root, prefix=".clone-"))
@@ -172,7 +174,7 @@ def _clone(remote: RemoteSource) -> Path:
             # A commit id is not a branch or tag: clone in full, then check it out.
             shutil.rmtree(checkout, ignore_errors=True)
             _git("clone", "--quiet", "--", remote.url, str(checkout))
-            _git("checkout", "--quiet", remote.ref, cwd=checkout)
+            _git("checkout", "--quiet", remote.ref, "--", cwd=checkout)
         commit = _git("rev-parse", "HEAD", cwd=checkout)
         shutil.rmtree(checkout / ".git", ignore_errors=True)
         target = root / commit

@@ -250,6 +250,9 @@ def test_git_registries_at_a_ref_are_cloned_once_then_used_offline(
     wrong = load_registry(f"file://{bare}@no-such-ref[model]")
     assert [d.code for d in wrong.diagnostics] == ["RegistryNotFound"]
     assert "no-such-ref" in wrong.diagnostics[0].message
+    option = load_registry(f"file://{bare}@--upload-pack=touch[model]")
+    assert [d.code for d in option.diagnostics] == ["RegistryNotFound"]
+    assert "is not a git ref" in option.diagnostics[0].message
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
