@@ -336,12 +336,15 @@ class LiveChecker:
         self.policies = policies
         self.rules = rules  # `.weaver.toml` finding filters and level overrides (`rules.FindingRules`)
         self.resource: dict[str, Any] | None = None
+        self.scope: dict[str, Any] | None = None
 
     def check(self, sample: Sample) -> list[dict[str, Any]]:
         """Annotate a sample (in place) and return all its findings, nested nodes included."""
         ((kind, body),) = sample.items()
         if kind == "resource":
             self.resource = body
+        elif kind == "instrumentation_scope":
+            self.scope = {k: v for k, v in body.items() if k != "live_check_result"}
         signal = _signal_of(kind, body)
         found: list[dict[str, Any]] = []
         for node_kind, node, parent in _nodes(kind, body):
@@ -391,6 +394,8 @@ class LiveChecker:
         out: dict[str, Any] = {"sample": {kind: plain}, "signal_type": signal[0], "signal_name": signal[1]}
         if self.resource is not None:
             out["resource"] = {"attributes": self.resource.get("attributes", [])}
+        if self.scope is not None:
+            out["instrumentation_scope"] = self.scope
         if registry_attribute is not None:
             out["registry_attribute"] = registry_attribute
         if registry_group is not None:

@@ -271,27 +271,33 @@ def decode_otlp(signal: str, body: bytes, json_body: bool = False) -> list[Sampl
 
 
 def otlp_to_samples(signal: str, request: Any) -> list[Sample]:
-    """The samples of one OTLP export request message (traces, metrics or logs)."""
+    """The samples of one OTLP export request message: per resource a `resource` sample, per scope an
+    `instrumentation_scope` sample, then the scope's spans, metrics or log records."""
     out: list[Sample] = []
-    if signal == "traces":
-        for rs in request.resource_spans:
-            resource = _resource(rs.resource)
-            out.append({"resource": resource})
-            for scope in rs.scope_spans:
-                out.extend({"span": _span(span, resource)} for span in scope.spans)
-    elif signal == "metrics":
-        for rm in request.resource_metrics:
-            resource = _resource(rm.resource)
-            out.append({"resource": resource})
-            for scope in rm.scope_metrics:
-                out.extend({"metric": _metric(m, resource)} for m in scope.metrics)
-    else:
-        for rl in request.resource_logs:
-            resource = _resource(rl.resource)
-            out.append({"resource": resource})
-            for scope in rl.scope_logs:
-                out.extend({"log": _log(r, resource)} for r in scope.log_records)
+    resources = {"traces": "resource_spans", "metrics": "resource_metrics", "logs": "resource_logs"}[signal]
+    scopes, items, convert = {
+        "traces": ("scope_spans", "spans", lambda item, res: {"span": _span(item, res)}),
+        "metrics": ("scope_metrics", "metrics", lambda item, res: {"metric": _metric(item, res)}),
+        "logs": ("scope_logs", "log_records", lambda item, res: {"log": _log(item, res)}),
+    }[signal]
+    for container in getattr(request, resources):
+        resource = _resource(container.resource)
+        out.append({"resource": resource})
+        for scoped in getattr(container, scopes):
+            out.append({"instrumentation_scope": _scope(scoped)})
+            out.extend(convert(item, resource) for item in getattr(scoped, items))
     return out
+
+
+def _scope(scoped: Any) -> dict[str, Any]:
+    scope = scoped.scope
+    return {
+        "name": scope.name,
+        "version": scope.version or None,
+        "schema_url": scoped.schema_url or None,
+        "attributes": _attrs(scope.attributes),
+        "dropped_attributes_count": scope.dropped_attributes_count,
+    }
 
 
 def any_value(value: Any) -> Any:
