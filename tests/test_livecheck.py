@@ -608,3 +608,17 @@ def test_http_receiver_takes_the_sdk_metric_and_log_exporters(
     assert required and set(required) <= missing
     stats = outcome.report["statistics"]
     assert stats["seen_registry_metrics"][name] == 1 and stats["seen_registry_events"][event] == 1
+
+
+def test_a_busy_port_is_a_clear_error(resolution: Resolution) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        options = ReceiverOptions(grpc_port=None, http_port=port, admin_port=None, inactivity_timeout=1)
+        outcome = run_live_check(resolution, LiveCheckSettings(receiver=options))
+    assert outcome.exit_code == 1
+    assert [d.code for d in outcome.diagnostics] == ["IngestError"]
+    assert f"cannot listen on 127.0.0.1:{port}" in outcome.diagnostics[0].message

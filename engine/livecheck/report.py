@@ -134,6 +134,7 @@ class LiveCheckSession:
         self.checker = checker
         self.statistics = Statistics.of(checker.index) if stats else None
         self.samples: list[Sample] = []
+        self.count = 0
         self._sink = sink
         self._keep = keep
         self.highest: str | None = None
@@ -141,6 +142,7 @@ class LiveCheckSession:
     def add(self, sample: Sample) -> list[dict[str, Any]]:
         """Check one sample, count it, pass it to the sink; its findings."""
         found = self.checker.check(sample)
+        self.count += 1
         level = highest_level([*found, *([{"level": self.highest}] if self.highest else [])])
         self.highest = level
         if self.statistics is not None:

@@ -148,7 +148,7 @@ def run_live_check(
         d.is_error for d in diagnostics
     )
     return LiveCheckOutcome(
-        session.report(), session.highest, 1 if failed else 0, diagnostics, len(session.samples), requests
+        session.report(), session.highest, 1 if failed else 0, diagnostics, session.count, requests
     )
 
 
