@@ -622,3 +622,22 @@ def test_a_busy_port_is_a_clear_error(resolution: Resolution) -> None:
     assert outcome.exit_code == 1
     assert [d.code for d in outcome.diagnostics] == ["IngestError"]
     assert f"cannot listen on 127.0.0.1:{port}" in outcome.diagnostics[0].message
+
+
+def test_live_check_and_emit_run_as_validated_bpmn_processes(tmp_path: Path) -> None:
+    from test_workflow import assert_valid, task_path
+
+    from weavergen.workflow import run_workflow
+
+    samples = tmp_path / "s.json"
+    samples.write_text(json.dumps([{"attribute": {"name": ABSENT, "value": 1}}]))
+    params = {"registry": str(EXAMPLE), "skip_policies": True, "input_source": str(samples)}
+    run = run_workflow("registry_live_check", params, store=False)
+    assert not run.failed and run.end_events == ["done"], run.diagnostics
+    assert_valid(run)
+    assert task_path(run)[-2:] == ["livecheck", "done"]
+    assert run.data["checked"] == {"samples": 1, "highest": "violation", "exit_code": 1}
+    emitted = run_workflow("registry_emit", {"registry": str(EXAMPLE), "stdout": True}, store=False)
+    assert not emitted.failed and emitted.end_events == ["done"], emitted.diagnostics
+    assert_valid(emitted)
+    assert emitted.data["emitted"]["spans"] > 0
