@@ -147,6 +147,25 @@ class Resolution:
         return out
 
 
+def _attribute_lineage(source: str | None, inherited: list[str], overridden: list[str]) -> dict[str, Any]:
+    """weaver's attribute lineage: the source group, then the inherited and overridden fields if any."""
+    out: dict[str, Any] = {"source_group": source}
+    if inherited:
+        out["inherited_fields"] = sorted(inherited)
+    if overridden:
+        out["locally_overridden_fields"] = sorted(overridden)
+    return out
+
+
+def _norm_body(body: Any) -> Any:
+    """An event body with `experimental` stability spelled `development` throughout, as weaver emits it."""
+    if isinstance(body, list):
+        return [_norm_body(b) for b in body]
+    if not isinstance(body, dict):
+        return body
+    return {k: norm_stability(v) if k == "stability" else _norm_body(v) for k, v in body.items()}
+
+
 def _attribute_from_id(spec: dict[str, Any]) -> dict[str, Any]:
     """A definition (`id` entry) as a resolved attribute, fields in weaver's order."""
     out: dict[str, Any] = {"name": spec.get("id"), "type": norm_type(spec.get("type"))}
@@ -488,22 +507,21 @@ class _Resolver:
                     continue
                 attr = _override(root.attribute, spec)
                 fields_set = sorted(k for k in _REF_OVERRIDES if spec.get(k) is not None)
-                source = e.origin if e.inherited else root.group.id
-                lineage_attrs[e.key] = {
-                    "source_group": source
-                    if not root.group.dependency
-                    else f"v2_dependency.{root.group.registry}",
-                    "inherited_fields": sorted(k for k in attr if k not in fields_set and k != "name"),
-                    "locally_overridden_fields": overridden if overridden is not None else fields_set,
-                }
+                # An attribute inherited through `extends` comes from the parent group; one taken in by
+                # `include_groups`/`ref_group`, or referenced, from the group that defines it.
+                via_extends = e.inherited and e.origin not in g.include_groups
+                source = e.origin if via_extends else root.group.id
+                lineage_attrs[e.key] = _attribute_lineage(
+                    source if not root.group.dependency else f"v2_dependency.{root.group.registry}",
+                    [k for k in attr if k in _REF_OVERRIDES and k not in fields_set],
+                    overridden if overridden is not None else fields_set,
+                )
             else:
                 attr = _attribute_from_id(spec)
                 if e.inherited:
-                    lineage_attrs[e.key] = {
-                        "source_group": e.origin,
-                        "inherited_fields": sorted(k for k in attr if k != "name"),
-                        "locally_overridden_fields": overridden or [],
-                    }
+                    lineage_attrs[e.key] = _attribute_lineage(
+                        e.origin, [k for k in attr if k in _REF_OVERRIDES], overridden or []
+                    )
             attrs.append(attr)
             entries.append(e)
         order = sorted(range(len(attrs)), key=lambda i: attrs[i]["name"])
@@ -514,6 +532,8 @@ class _Resolver:
         }
         if "stability" in fields:
             fields["stability"] = norm_stability(fields["stability"])
+        if "body" in fields:
+            fields["body"] = _norm_body(fields["body"])
         if "deprecated" in fields:
             fields["deprecated"] = norm_deprecated(fields["deprecated"])
         if "requirement_level" in g.spec:
