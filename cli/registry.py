@@ -426,7 +426,7 @@ def json_schema_command(
             "-j",
             "--json-schema",
             metavar="<JSON_SCHEMA>",
-            help="resolved-registry, semconv-group, semconv-definition-v2 or policy-finding. "
+            help="resolved-registry, semconv-group, semconv-definition-v2, policy-finding or diff. "
             "[default: resolved-registry]",
         ),
     ] = "resolved-registry",
