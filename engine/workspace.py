@@ -105,18 +105,37 @@ class RegistryWorkspace:
         return p.parent == self.root and p.name in MANIFEST_NAMES
 
     def files(self) -> list[str]:
-        """Every file that can carry diagnostics: the registry's files and its manifest."""
+        """Every file that can carry diagnostics: the registry's files, its manifest, and the files of
+        its dependencies that have errors."""
         out = [f.provenance for f in self.registry.files]
         if self.registry.manifest_file is not None:
             out.append(self.registry.manifest_file.provenance)
+        known = set(out)
+        out.extend(f for f in self._by_file if f not in known)
         return out
 
     def text_of(self, path: str) -> str | None:
-        """The current text of a file of the registry (the open document's, else the loaded one)."""
+        """The current text of a file of the registry (the open document's, else the loaded one); for a
+        dependency's file, its text on disk."""
         if path in self.overlays:
             return self.overlays[path]
         spec = self.snapshot().file(path)
-        return spec.text if spec is not None else None
+        if spec is not None:
+            return spec.text
+        if path in self._by_file:
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                return Path(path).read_text(encoding="utf-8")
+        return None
+
+    def _absolute(self, file: str | None) -> str | None:
+        """A diagnostic's file as an absolute path: dependencies name theirs relative to this registry."""
+        if file is None or os.path.isabs(file):
+            return file
+        for base in (self.root, Path.cwd()):
+            candidate = (base / file).resolve()
+            if candidate.exists():
+                return str(candidate)
+        return None
 
     def usable_file(self, path: str) -> SpecFile | None:
         """The file as last parsed successfully: what completion reads while a line is half typed."""
@@ -242,7 +261,10 @@ class RegistryWorkspace:
         manifest = reg.manifest_file.provenance if reg.manifest_file else None
         by_file: dict[str, list[Diagnostic]] = defaultdict(list)
         for d in _unique(found):
-            target = d.file or manifest
+            target = self._absolute(d.file) or manifest
+            if target is not None and target != d.file:
+                related = tuple(replace(r, file=self._absolute(r.file) or r.file) for r in d.related)
+                d = replace(d, file=target, related=related)
             if target is not None:
                 by_file[target].append(d)
         for diags in by_file.values():

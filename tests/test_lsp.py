@@ -760,3 +760,21 @@ async def test_the_future_setting_turns_warnings_into_errors(client: LanguageCli
         uri(root / "attrs.yaml"),
         lambda ds: [x.severity for x in ds] == [t.DiagnosticSeverity.Warning],
     )
+
+
+async def test_errors_in_a_dependency_are_published_on_its_file(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    main, dep = tmp_path / "main", tmp_path / "dep"
+    write_registry(main, {"spans.yaml": SPANS.replace("      - ref: demo.name\n", "")})
+    (main / "manifest.yaml").write_text(
+        MANIFEST + "dependencies:\n  - name: dep\n    registry_path: ../dep\n"
+    )
+    broken = ATTRS.replace("        brief: A count.\n", "")
+    write_registry(dep, {"attrs.yaml": broken})
+    (dep / "manifest.yaml").write_text("schema_url: https://example.com/schemas/dep/1.0.0\n")
+    await start(client, main)
+    (d,) = await wait_for(client, uri(dep / "attrs.yaml"), lambda ds: len(ds) == 1)
+    assert d.code == "InvalidAttribute"
+    assert d.range.start == position_of(broken, "demo.count")
+    await wait_for(client, uri(main / "spans.yaml"), lambda ds: len(ds) == 0)
