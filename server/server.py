@@ -393,6 +393,15 @@ async def did_change_watched_files(ls: WeavergenServer, params: t.DidChangeWatch
         await ls.load_workspaces()
 
 
+@server.feature(t.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+async def did_change_workspace_folders(
+    ls: WeavergenServer, params: t.DidChangeWorkspaceFoldersParams
+) -> None:
+    """Folders added or removed: find the registries again."""
+    await ls.ready.wait()
+    await ls.load_workspaces()
+
+
 @server.feature(t.WORKSPACE_DID_CHANGE_CONFIGURATION)
 async def did_change_configuration(ls: WeavergenServer, params: t.DidChangeConfigurationParams) -> None:
     """New settings: rebuild the workspaces and republish."""

@@ -778,3 +778,21 @@ async def test_errors_in_a_dependency_are_published_on_its_file(
     assert d.code == "InvalidAttribute"
     assert d.range.start == position_of(broken, "demo.count")
     await wait_for(client, uri(main / "spans.yaml"), lambda ds: len(ds) == 0)
+
+
+async def test_a_workspace_folder_added_later_brings_its_registry(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    first, second = tmp_path / "one", tmp_path / "two"
+    write_registry(first / "reg", {"attrs.yaml": ATTRS})
+    write_registry(second / "reg", {"spans.yaml": SPANS})  # its refs resolve nowhere
+    await start(client, first)
+    await wait_for(client, uri(first / "reg" / "attrs.yaml"), lambda ds: True)
+    assert uri(second / "reg" / "spans.yaml") not in client.diagnostics
+    client.workspace_did_change_workspace_folders(
+        t.DidChangeWorkspaceFoldersParams(
+            event=t.WorkspaceFoldersChangeEvent(added=[t.WorkspaceFolder(uri(second), "two")], removed=[])
+        )
+    )
+    diags = await wait_for(client, uri(second / "reg" / "spans.yaml"), lambda ds: len(ds) == 2)
+    assert {d.code for d in diags} == {"UnresolvedAttributeRef"}
