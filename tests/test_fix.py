@@ -149,6 +149,30 @@ CASES = {
 """,
     ),
 }
+CASES["group_stability"] = (
+    "InvalidGroupStability",
+    CASES["span_kind"][1].replace(
+        "    type: span\n    stability: development\n", "    type: span\n    span_kind: server\n"
+    ),
+)
+CASES["requirement_level"] = (
+    "MissingRequirementLevelWarning",
+    """file_format: definition/2
+attributes:
+  - key: demo.count
+    type: int
+    brief: A count.
+    stability: development
+metrics:
+  - name: demo.runs
+    instrument: counter
+    unit: "{run}"
+    stability: development
+    brief: Runs.
+    attributes:
+      - ref: demo.count
+""",
+)
 SNIPPETS = {"brief", "span_kind", "examples"}
 
 
