@@ -796,3 +796,56 @@ async def test_a_workspace_folder_added_later_brings_its_registry(
     )
     diags = await wait_for(client, uri(second / "reg" / "spans.yaml"), lambda ds: len(ds) == 2)
     assert {d.code for d in diags} == {"UnresolvedAttributeRef"}
+
+
+async def test_snippet_fixes_are_snippet_edits_for_clients_that_accept_them(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    code, text = CASES["span_kind"]
+    root = write_registry(tmp_path / "reg", {"f.yaml": text})
+    caps = client_capabilities("visual-studio-code")
+    caps.workspace.workspace_edit.snippet_edit_support = True  # type: ignore[union-attr]
+
+    @client.feature(t.CLIENT_REGISTER_CAPABILITY)
+    def _register(params: t.RegistrationParams) -> None:
+        return None
+
+    await client.initialize_session(t.InitializeParams(capabilities=caps, root_uri=uri(tmp_path)))
+    f = root / "f.yaml"
+    open_doc(client, f)
+    diags = await wait_for(client, uri(f), lambda ds: any(d.code == code for d in ds))
+    target = next(d for d in diags if d.code == code)
+    actions = await client.text_document_code_action_async(
+        t.CodeActionParams(
+            text_document=t.TextDocumentIdentifier(uri=uri(f)),
+            range=target.range,
+            context=t.CodeActionContext(diagnostics=[target]),
+        )
+    )
+    (action,) = [a for a in actions or [] if isinstance(a, t.CodeAction)]
+    (change,) = action.edit.document_changes  # type: ignore[union-attr,misc]
+    (edit,) = change.edits  # type: ignore[union-attr]
+    assert isinstance(edit, t.SnippetTextEdit)
+    assert "${1|" in edit.snippet.value and "span_kind: " in edit.snippet.value
+
+
+async def test_rename_refuses_what_it_cannot_rename(client: LanguageClient, tmp_path: Path) -> None:
+    root = write_registry(tmp_path / "reg", {"attrs.yaml": ATTRS, "spans.yaml": SPANS})
+    await start(client, tmp_path)
+    spans = root / "spans.yaml"
+    await wait_for(client, uri(spans), lambda ds: True)
+    p = position_of(SPANS, "demo.count")
+    params = t.RenameParams(
+        t.TextDocumentIdentifier(uri(spans)), t.Position(p.line, p.character + 1), "Not A Name"
+    )
+    with pytest.raises(Exception, match="not a valid attribute name"):
+        await client.text_document_rename_async(params)
+    taken = t.RenameParams(params.text_document, params.position, "demo.name")
+    with pytest.raises(Exception, match="already exists"):
+        await client.text_document_rename_async(taken)
+    group = position_of(SPANS, "span.demo.run")
+    on_group = t.RenameParams(params.text_document, t.Position(group.line, group.character + 1), "span.other")
+    with pytest.raises(Exception, match="Only attributes can be renamed"):
+        await client.text_document_rename_async(on_group)
+    still = await client.text_document_hover_async(t.HoverParams(params.text_document, params.position))
+    assert still is not None  # the server carries on
