@@ -156,21 +156,28 @@ class RegistryWorkspace:
 
         Only this file is re-parsed; the manifest reloads everything, since it names the dependencies.
         """
-        if text is not None:
-            self.overlays[path] = text
-        else:
-            self.overlays.pop(path, None)
-        if self.is_manifest(path):
-            return self.reload()
-        spec = self._load_one(path, text)
-        if spec is not None and not spec.document.failed:
-            self.last_good[path] = spec
-        registry = replace(self.registry, files=_replaced(self.registry.files, path, spec))
+        return self.update_many({path: text})
+
+    def update_many(self, changes: dict[str, str | None]) -> set[str]:
+        """Set several files' texts at once (a branch switch, a formatter): one resolution for all."""
+        files = self.registry.files
+        for path, text in changes.items():
+            if text is not None:
+                self.overlays[path] = text
+            else:
+                self.overlays.pop(path, None)
+            if self.is_manifest(path):
+                return self.reload()
+            spec = self._load_one(path, text)
+            if spec is not None and not spec.document.failed:
+                self.last_good[path] = spec
+            files = _replaced(files, path, spec)
+        registry = replace(self.registry, files=files)
         resolution = self._resolve(registry)
         with self._lock:
             self.registry, self.resolution = registry, resolution
             self.generation += 1
-        return self._recompute() | {path}
+        return self._recompute() | set(changes)
 
     def open(self, path: str, text: str) -> set[str]:
         """An editor opened a file: its text overlays the disk; re-check only if the texts differ."""

@@ -24,6 +24,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
 from weavergen import __version__
+from weavergen.registry import MANIFEST_NAMES
 from weavergen.server import convert, livecheck, regenerate
 from weavergen.server.convert import Lines, path_of, uri_of
 from weavergen.server.settings import SECTION, Settings
@@ -258,15 +259,13 @@ class WeavergenServer(LanguageServer):
         while True:
             await asyncio.sleep(POLL_SECONDS)
             for ws in list(self.workspaces):
-                for path in await self.run(ws.disk_changes) or []:
-                    await self.disk_changed(ws, path)
+                await self.disk_changed(ws, await self.run(ws.disk_changes) or [])
 
-    async def disk_changed(self, ws: RegistryWorkspace, path: str) -> None:
-        """A file changed on disk: reload it unless an open document overrides it."""
-        if uri_of(path) in self.workspace.text_documents:
-            return
-        changed = await self.run(ws.update, path, None) or set()
-        self.publish(ws, changed)
+    async def disk_changed(self, ws: RegistryWorkspace, paths: list[str]) -> None:
+        """Files changed on disk: reload them together, except those an open document overrides."""
+        closed = {p: None for p in paths if uri_of(p) not in self.workspace.text_documents}
+        if closed:
+            self.publish(ws, await self.run(ws.update_many, closed) or set())
 
 
 server = WeavergenServer()
@@ -378,17 +377,18 @@ async def did_change_watched_files(ls: WeavergenServer, params: t.DidChangeWatch
     """Keep the model in sync with files changed outside the editor; a new manifest adds a registry."""
     await ls.ready.wait()
     reload = False
+    by_workspace: dict[RegistryWorkspace, list[str]] = {}
     for change in params.changes:
         path = path_of(change.uri)
         if path is None:
             continue
         ws = ls.owner(path)
-        if Path(path).name in ("manifest.yaml", "registry_manifest.yaml") and (
-            ws is None or not ws.is_manifest(path)
-        ):
+        if Path(path).name in MANIFEST_NAMES and (ws is None or not ws.is_manifest(path)):
             reload = True
         elif ws is not None:
-            await ls.disk_changed(ws, path)
+            by_workspace.setdefault(ws, []).append(path)
+    for ws, paths in by_workspace.items():
+        await ls.disk_changed(ws, paths)
     if reload:
         await ls.load_workspaces()
 

@@ -237,3 +237,24 @@ async def test_generate_on_save_renders_the_configured_target(lsp: LanguageClien
             break
         await asyncio.sleep(0.02)
     assert out.read_text().split() == ["registry.renamed"]
+
+
+async def test_many_files_changed_at_once_are_reloaded_together(lsp: LanguageClient, tmp_path: Path) -> None:
+    root = write_registry(tmp_path / "reg", {"attrs.yaml": ATTRS, "spans.yaml": SPANS})
+    await start(lsp, tmp_path)
+    await wait_for(lsp, uri(root / "spans.yaml"), lambda ds: len(ds) == 0)
+    # a branch switch: the attribute is renamed in its definition and in its ref, in one go
+    (root / "attrs.yaml").write_text(ATTRS.replace("demo.count", "demo.total"))
+    (root / "spans.yaml").write_text(SPANS.replace("demo.count", "demo.total"))
+    (root / "extra.yaml").write_text(
+        SPANS.replace("span.demo.run", "span.demo.extra").replace("demo.count", "demo.gone")
+    )
+    events = [
+        t.FileEvent(uri=uri(root / "attrs.yaml"), type=t.FileChangeType.Changed),
+        t.FileEvent(uri=uri(root / "spans.yaml"), type=t.FileChangeType.Changed),
+        t.FileEvent(uri=uri(root / "extra.yaml"), type=t.FileChangeType.Created),
+    ]
+    lsp.workspace_did_change_watched_files(t.DidChangeWatchedFilesParams(changes=events))
+    (d,) = await wait_for(lsp, uri(root / "extra.yaml"), lambda ds: len(ds) == 1)
+    assert d.code == "UnresolvedAttributeRef" and "demo.gone" in d.message
+    await wait_for(lsp, uri(root / "spans.yaml"), lambda ds: len(ds) == 0)
