@@ -28,7 +28,7 @@ def register(ls: WeavergenServer) -> None:
         ls: WeavergenServer, params: t.DocumentDiagnosticParams
     ) -> t.DocumentDiagnosticReport:
         """The diagnostics of one document, unchanged when the registry did not move since."""
-        await ls.ready.wait()
+        await ls.settled(params.text_document.uri)
         path = path_of(params.text_document.uri)
         ws = ls.owner(path)
         if ws is None or path is None:
