@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from weavergen.check import CheckOptions, _dependency_errors, _unique, run_policies
-from weavergen.diagnostics import Diagnostic, apply_future, internal_error
+from weavergen.diagnostics import Diagnostic, Range, apply_future, internal_error
 from weavergen.document import digest_of, parse
-from weavergen.fixes import hints
+from weavergen.fixes import Fix, fixes_for, hints
 from weavergen.registry import MANIFEST_NAMES, LoadedRegistry, SpecFile, load_file, load_registry
 from weavergen.resolve import Resolution, _Resolver, resolve
 from weavergen.validate import validate_document
@@ -238,6 +238,23 @@ class RegistryWorkspace:
     def diagnostics(self, path: str) -> list[Diagnostic]:
         """The diagnostics of one file of the registry, sorted by position."""
         return list(self._by_file.get(path, ()))
+
+    def fixes_at(self, path: str, rng: Range) -> list[tuple[Diagnostic, Fix]]:
+        """The quick fixes of the diagnostics of a file that touch a range, each with its diagnostic."""
+        spec = self.snapshot().file(path)
+        if spec is None:
+            return []
+        start, end = (rng.start.line, rng.start.column), (rng.end.line, rng.end.column)
+        out: list[tuple[Diagnostic, Fix]] = []
+        for d in self.diagnostics(path):
+            if d.range is None:
+                continue
+            if (d.range.start.line, d.range.start.column) <= end and start <= (
+                d.range.end.line,
+                d.range.end.column,
+            ):
+                out.extend((d, f) for f in fixes_for(d, spec))
+        return out
 
     def all_diagnostics(self) -> dict[str, list[Diagnostic]]:
         """Diagnostics of every file, including files with none."""

@@ -7,7 +7,6 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from weavergen import navigation as nav
 from weavergen.diagnostics import Position, Range
-from weavergen.fixes import fixes_for
 from weavergen.server import convert, livecheck, regenerate
 from weavergen.server.convert import Lines, path_of, uri_of
 from weavergen.server.server import WeavergenServer, server
@@ -22,13 +21,6 @@ def _context(ls: WeavergenServer, uri: str) -> tuple[str, Lines] | None:
         return None
     text = ws.text_of(path)
     return (path, Lines(text, ls.workspace.position_codec)) if text is not None else None
-
-
-def _touches(a: Range, b: Range) -> bool:
-    def key(p: Position) -> tuple[int, int]:
-        return (p.line, p.column)
-
-    return key(a.start) <= key(b.end) and key(b.start) <= key(a.end)
 
 
 @server.feature(
@@ -46,8 +38,7 @@ async def code_action(ls: WeavergenServer, params: t.CodeActionParams) -> list[t
         return regenerate.code_actions(
             ls, ws, path, Range(*map(lines.from_client, (params.range.start, params.range.end)))
         ) + livecheck.manifest_actions(ls, ws, path, params.range)
-    spec = ws.snapshot().file(path) if ws is not None else None
-    if ws is None or spec is None:
+    if ws is None:
         return None
     want = Range(lines.from_client(params.range.start), lines.from_client(params.range.end))
     caps = ls.client_capabilities.workspace
@@ -58,13 +49,10 @@ async def code_action(ls: WeavergenServer, params: t.CodeActionParams) -> list[t
     version = doc.version if doc is not None else None
     sent = {(d.code, d.range.start.line, d.range.start.character): d for d in params.context.diagnostics}
     actions = []
-    for d in ws.diagnostics(path):
-        if d.range is None or not _touches(d.range, want):
-            continue
+    for d, fix in ws.fixes_at(path, want):
         lsp = convert.diagnostic(d, lines, {})
         echoed = sent.get((d.code, lsp.range.start.line, lsp.range.start.character), lsp)
-        for fix in fixes_for(d, spec):
-            actions.append(convert.code_action(fix, lines, version, [echoed], snippets, doc_changes))
+        actions.append(convert.code_action(fix, lines, version, [echoed], snippets, doc_changes))
     actions.extend(livecheck.code_actions(ls, ws, path, want, (snippets, doc_changes)))
     return actions
 
