@@ -716,15 +716,18 @@ async def test_completion_of_ids_values_and_keys(client: LanguageClient, tmp_pat
         "obsoleted",
         "uncategorized",
     }
-    half = await complete(client, spans, text, "    no", 19)  # half typed: the YAML does not parse
+    half = await complete(client, spans, text, "    no", 9)  # a key half typed
     assert "note" in half and "brief" not in half
-    keys = await complete(client, spans, text, "    ", 20)
+    broken = await complete(client, spans, text, "    stability: [", 10)  # the YAML does not parse
+    assert broken == []  # a flow value being typed: nothing to offer, and no error
+    assert any(d.code == "DeserializationError" for d in client.diagnostics[uri(spans)])
+    keys = await complete(client, spans, text, "    ", 11)
     assert (
         "span_kind" in keys and "brief" not in keys and "stability" not in keys
     )  # present ones are left out
     lines = text.replace("      - ref: demo.count\n", "      - ref: \n").splitlines(keepends=True)
     row = next(i for i, x in enumerate(lines) if x.strip() == "- ref:")
-    change_doc(client, spans, "".join(lines), 21)
+    change_doc(client, spans, "".join(lines), 12)
     await asyncio.sleep(0.1)
     got = await client.text_document_completion_async(
         t.CompletionParams(
