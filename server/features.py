@@ -7,7 +7,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from weavergen import navigation as nav
 from weavergen.diagnostics import Position, Range
-from weavergen.server import convert, livecheck, regenerate
+from weavergen.server import ai, convert, livecheck, regenerate
 from weavergen.server.convert import Lines, path_of, uri_of
 from weavergen.server.server import WeavergenServer, server
 from weavergen.workspace import Snapshot
@@ -24,7 +24,8 @@ def _context(ls: WeavergenServer, uri: str) -> tuple[str, Lines] | None:
 
 
 @server.feature(
-    t.TEXT_DOCUMENT_CODE_ACTION, t.CodeActionOptions(code_action_kinds=[t.CodeActionKind.QuickFix])
+    t.TEXT_DOCUMENT_CODE_ACTION,
+    t.CodeActionOptions(code_action_kinds=[t.CodeActionKind.QuickFix], resolve_provider=True),
 )
 async def code_action(ls: WeavergenServer, params: t.CodeActionParams) -> list[t.CodeAction] | None:
     """Quick fixes for the diagnostics under the requested range, computed by the engine."""
@@ -54,7 +55,17 @@ async def code_action(ls: WeavergenServer, params: t.CodeActionParams) -> list[t
         echoed = sent.get((d.code, lsp.range.start.line, lsp.range.start.character), lsp)
         actions.append(convert.code_action(fix, lines, version, [echoed], snippets, doc_changes))
     actions.extend(livecheck.code_actions(ls, ws, path, want, (snippets, doc_changes)))
+    actions.extend(ai.code_actions(ls, ws, path, want, lines))
     return actions
+
+
+@server.feature(t.CODE_ACTION_RESOLVE)
+async def code_action_resolve(ls: WeavergenServer, action: t.CodeAction) -> t.CodeAction:
+    """An AI fix picked by the user: ask the models now, return the best verified edit."""
+    return await ai.resolve(ls, action)
+
+
+server.command(ai.COMMAND)(ai.execute)
 
 
 server.command(regenerate.COMMAND)(regenerate.execute)

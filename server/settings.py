@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from weavergen.ai import AISettings
 from weavergen.workspace import WorkspaceOptions
 
 SECTION = "weavergen"
@@ -24,6 +25,7 @@ class Settings:
     templates: str = "templates"
     output: str = "output"
     debounce_ms: int = DEFAULT_DEBOUNCE_MS
+    ai: AISettings = field(default_factory=AISettings)
 
     @classmethod
     def from_any(cls, value: Any) -> Settings:
@@ -40,6 +42,7 @@ class Settings:
         for key, attr in (("skipPolicies", "skip_policies"), ("future", "future"), ("v2", "v2")):
             if isinstance(raw.get(key), bool):
                 setattr(s, attr, raw[key])
+        s.ai = _ai(raw)
         debounce = raw.get("debounceMs")
         if isinstance(debounce, int | float) and not isinstance(debounce, bool) and 0 <= debounce <= 10_000:
             s.debounce_ms = int(debounce)
@@ -50,6 +53,21 @@ class Settings:
         return WorkspaceOptions(
             policies=list(self.policies), skip_policies=self.skip_policies, future=self.future, v2=self.v2
         )
+
+
+def _ai(raw: dict[str, Any]) -> AISettings:
+    """`ai: {models, endpoint, apiKey, timeout}` (or the dotted `ai.models`… keys)."""
+    found = raw.get("ai")
+    nested: dict[str, Any] = found if isinstance(found, dict) else {}
+    ai = {**nested, **{k[3:]: v for k, v in raw.items() if k.startswith("ai.")}}
+    settings = AISettings(models=_strings(ai.get("models")))
+    for key, attr in (("endpoint", "endpoint"), ("apiKey", "api_key")):
+        if isinstance(ai.get(key), str) and ai[key].strip():
+            setattr(settings, attr, ai[key].strip())
+    timeout = ai.get("timeout")
+    if isinstance(timeout, int | float) and not isinstance(timeout, bool) and 1 <= timeout <= 600:
+        settings.timeout = float(timeout)
+    return settings
 
 
 def _section(value: Any) -> dict[str, Any]:

@@ -8,13 +8,12 @@ import json
 import os
 import subprocess
 import sys
-import threading
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
+from openai_compat import chat_server
 from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 from pydantic_ai.models.test import TestModel
@@ -174,72 +173,17 @@ def test_settings_say_why_ai_is_off(monkeypatch: pytest.MonkeyPatch) -> None:
 # pydantic-ai's real OpenAI provider against an OpenAI-compatible server on 127.0.0.1.
 
 
-class _ChatServer(BaseHTTPRequestHandler):
-    requests: ClassVar[list[dict[str, Any]]] = []
-    answer: ClassVar[Callable[[dict[str, Any]], dict[str, Any]]]
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-        _ChatServer.requests.append(
-            {"path": self.path, "auth": self.headers.get("Authorization"), "body": body}
-        )
-        output = _ChatServer.answer(body)
-        message: dict[str, Any] = {"role": "assistant", "content": None}
-        if body.get("tools"):
-            name = body["tools"][0]["function"]["name"]
-            message["tool_calls"] = [
-                {
-                    "id": "call_1",
-                    "type": "function",
-                    "function": {"name": name, "arguments": json.dumps(output)},
-                }
-            ]
-            finish = "tool_calls"
-        else:
-            message["content"] = json.dumps(output)
-            finish = "stop"
-        reply = {
-            "id": "chatcmpl-1",
-            "object": "chat.completion",
-            "created": 0,
-            "model": body.get("model"),
-            "choices": [{"index": 0, "message": message, "finish_reason": finish}],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
-        }
-        data = json.dumps(reply).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: Any) -> None:
-        return None
-
-
 def test_openai_compatible_endpoint_through_pydantic_ais_openai_provider(
     workspace: tuple[RegistryWorkspace, Diagnostic],
 ) -> None:
     ws, target = workspace
-    _ChatServer.requests.clear()
-    _ChatServer.answer = lambda body: {"proposals": [GOOD, STILL_BROKEN]}
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _ChatServer)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        settings = AISettings(
-            models=["openai:local-model"],
-            endpoint=f"http://127.0.0.1:{server.server_port}/v1",
-            api_key="sk-test",
-        )
+    with chat_server(lambda body: {"proposals": [GOOD, STILL_BROKEN]}) as server:
+        settings = AISettings(models=["openai:local-model"], endpoint=server.url, api_key="sk-test")
         assert settings.unavailable_reason() is None
         result = asyncio.run(suggest_fixes(ws, target, settings.models, settings))
-    finally:
-        server.shutdown()
-        server.server_close()
     assert [f.fix.title for f in result.fixes] == ["Use the double type"]
     assert result.fixes[0].agreeing == ["openai:local-model"]
-    request = _ChatServer.requests[0]
+    request = server.requests[0]
     assert request["path"] == "/v1/chat/completions"
     assert request["auth"] == "Bearer sk-test"
     assert request["body"]["model"] == "local-model"
@@ -251,15 +195,9 @@ def test_openai_compatible_endpoint_through_pydantic_ais_openai_provider(
 
 
 @pytest.fixture
-def chat_server() -> Iterator[str]:
-    _ChatServer.requests.clear()
-    _ChatServer.answer = lambda body: {"proposals": [GOOD]}
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _ChatServer)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/v1"
-    server.shutdown()
-    server.server_close()
+def chat_url() -> Iterator[str]:
+    with chat_server(lambda body: {"proposals": [GOOD]}) as server:
+        yield server.url
 
 
 def _fix_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -268,12 +206,12 @@ def _fix_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Comple
 
 
 def test_fix_cli_lists_and_diffs_ai_fixes_and_writes_only_with_apply(
-    workspace: tuple[RegistryWorkspace, Diagnostic], chat_server: str
+    workspace: tuple[RegistryWorkspace, Diagnostic], chat_url: str
 ) -> None:
     ws, _ = workspace
     file = ws.root / "registry.yaml"
     original = file.read_text()
-    common = ["--ai", "--model", "openai:local-model", "--endpoint", chat_server]
+    common = ["--ai", "--model", "openai:local-model", "--endpoint", chat_url]
     listed = _fix_cli(str(ws.root), *common, "--diff", env={"OPENAI_API_KEY": "sk-test"})
     assert listed.returncode == 0, listed.stderr
     assert "-        type: doubel" in listed.stdout and "+        type: double" in listed.stdout
