@@ -61,9 +61,17 @@ class Options:
         out = cls()
         if not isinstance(raw, dict):
             return out
-        out.receiver = raw.get("receiver") is True
+        receiver = raw.get("receiver")
+        ports = raw
+        if isinstance(
+            receiver, dict
+        ):  # the VS Code extension's shape: receiver: {enabled, grpcPort, httpPort}
+            out.receiver = receiver.get("enabled") is True
+            ports = {**raw, **receiver}
+        else:
+            out.receiver = receiver is True
         for key, attr in (("grpcPort", "grpc_port"), ("httpPort", "http_port")):
-            port = raw.get(key)
+            port = ports.get(key)
             if isinstance(port, int) and not isinstance(port, bool) and -1 <= port <= 65535:
                 setattr(out, attr, None if port < 0 else port)
         if isinstance(raw.get("samplesFile"), str) and raw["samplesFile"].strip():

@@ -29,6 +29,8 @@ from typing import Any
 import pytest
 import yaml
 
+from weavergen.ai import AISettings
+from weavergen.server.livecheck import Options as LiveCheckOptions
 from weavergen.server.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -391,7 +393,10 @@ def test_the_settings_the_extension_sends_are_the_ones_the_server_reads(extensio
         templates="tpl",
         output="gen",
         debounce_ms=120,
+        ai=AISettings(models=["openai:gpt-4.1-mini"], endpoint="http://127.0.0.1:11434/v1"),
     )
+    live = LiveCheckOptions.from_any(spec["initializationOptions"]["weavergen"])
+    assert (live.receiver, live.http_port, live.grpc_port) == (True, 14318, 4317)
     # The workspace/configuration answer has the same shape: the server reads it through the same path.
     assert Settings.from_any(spec["initializationOptions"]["weavergen"]) == got
 
