@@ -63,11 +63,10 @@ class Options:
             return out
         receiver = raw.get("receiver")
         ports = raw
-        if isinstance(
-            receiver, dict
-        ):  # the VS Code extension's shape: receiver: {enabled, grpcPort, httpPort}
+        if isinstance(receiver, dict):
+            # The VS Code extension's shape, `receiver: {enabled, grpcPort, httpPort}`, where 0 is "none".
             out.receiver = receiver.get("enabled") is True
-            ports = {**raw, **receiver}
+            ports = {**raw, **{k: -1 if v == 0 else v for k, v in receiver.items()}}
         else:
             out.receiver = receiver is True
         for key, attr in (("grpcPort", "grpc_port"), ("httpPort", "http_port")):
