@@ -46,6 +46,9 @@ extension: $(EXT)/node_modules/.package-lock.json
 
 bench: install
 	$(BIN)/python bench/check.py
+	$(BIN)/python bench/generate.py
+	$(BIN)/python bench/workflow.py
+	$(BIN)/python bench/lsp.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
