@@ -311,10 +311,14 @@ def markdown_setup(
 
     The update-markdown workflow runs this, then its own check and resolve, then `refresh_markdown`.
     """
-    from weavergen.forge.config import templates_root
+    from weavergen.forge.config import local_templates, templates_root
     from weavergen.forge.generate import parse_params
 
-    target_dir = templates_root(Path(options.templates), options.target)
+    templates, problem = local_templates(options.templates)
+    if problem is not None or templates is None:
+        report.diagnostics.extend([problem] if problem is not None else [])
+        return None
+    target_dir = templates_root(templates, options.target)
     if not (target_dir / SNIPPET_TEMPLATE).is_file():
         report.diagnostics.append(
             Diagnostic(

@@ -286,6 +286,16 @@ def test_weaver_toml_template_section_overlays_weaver_yaml(tmp_path: Path) -> No
     )
     assert errors(report.diagnostics) == []
     assert (out / "a.txt").read_text() == "API HTTP from-toml yaml-only"
+    # The same through the CLI, which runs the registry_generate workflow and finds .weaver.toml itself.
+    cli_out = tmp_path / "cli-out"
+    result = subprocess.run(
+        [sys.executable, "-m", "weavergen.cli", "registry", "generate", "t", str(cli_out),
+         "-r", str(registry), "-t", str(root)],
+        capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path,
+        env={**os.environ, "NO_COLOR": "1"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (cli_out / "a.txt").read_text() == "API HTTP from-toml yaml-only"
 
 
 def test_cli_refuses_escape_and_writes_nothing_outside(tmp_path: Path) -> None:

@@ -356,3 +356,31 @@ def test_git_over_http_like_a_github_url(tmp_path: Path, monkeypatch: pytest.Mon
         thread.join()
     assert any("git-upload-pack" in p for p in log)
     assert attribute_names(url) == {"shop.order.id"}  # the server is gone: from the cache
+
+
+def test_templates_from_an_archive_over_http_render_as_the_local_folder_does(
+    fixtures: Path, tmp_path: Path
+) -> None:
+    forge = fixtures / "weaver" / "forge"
+    served = tmp_path / "served"
+    served.mkdir()
+    with tarfile.open(served / "templates.tar.gz", "w:gz") as tar:
+        tar.add(forge / "templates" / "test", arcname="bundle/templates/test")
+    registry, cache = str(forge / "data" / "registry"), tmp_path / "cache"
+    local = cli("registry", "generate", "-r", registry, "-t", str(forge / "templates" / "test"), ".",
+                str(tmp_path / "local"), "--skip-policies", cwd=tmp_path, cache=cache)  # fmt: skip
+    assert local.returncode == 0, local.stderr
+    with http_server(served) as (base, requests):
+        remote = cli("registry", "generate", "-r", registry, "-t", f"{base}/templates.tar.gz[templates/test]",
+                     ".", str(tmp_path / "remote"), "--skip-policies", cwd=tmp_path, cache=cache)  # fmt: skip
+    assert remote.returncode == 0, remote.stderr
+    assert requests == ["/templates.tar.gz"]
+
+    def tree(root: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+    assert tree(tmp_path / "remote") == tree(tmp_path / "local") != {}
+    missing = cli("registry", "generate", "-r", registry, "-t", str(served / "nope.tar.gz"), ".",
+                  str(tmp_path / "never"), cwd=tmp_path, cache=cache)  # fmt: skip
+    assert missing.returncode == 1 and "InvalidTemplatesPath" in missing.stderr
+    assert "Traceback" not in missing.stderr and not (tmp_path / "never").exists()

@@ -92,6 +92,27 @@ class ForgeConfig:
     files: list[str] = field(default_factory=list)
 
 
+def local_templates(templates: str) -> tuple[Path | None, Diagnostic | None]:
+    """The templates folder as a local path: weaver's `-t` may also be an archive, an https or git URL, with
+    an optional `[sub_folder]`, fetched once into the cache like a remote registry."""
+    from weavergen.registry import _ARCHIVE_SUFFIXES, locate, split_vdir
+    from weavergen.remote import parse_remote
+
+    source, sub = split_vdir(templates)
+    if sub is None and parse_remote(source) is None and not source.endswith(_ARCHIVE_SUFFIXES):
+        return Path(templates), None
+    local, problem = locate(templates)
+    if problem is not None:
+        detail = problem.message.split(". ", 1)[-1]
+        return None, Diagnostic(
+            code="InvalidTemplatesPath",
+            message=f"The templates `{templates}` cannot be used: {detail}",
+            file=templates,
+            help="Give a folder, a .zip/.tar.gz archive, or an https/git URL, with an optional [sub_folder].",
+        )
+    return local, None
+
+
 def templates_root(templates: Path, target: str) -> Path:
     """`<templates>/registry/<target>` when `<templates>/registry` exists, else `<templates>/<target>`."""
     registry = templates / "registry"

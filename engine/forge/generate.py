@@ -23,6 +23,7 @@ from weavergen.forge.config import (
     discover_config_files,
     list_template_files,
     load_config,
+    local_templates,
     templates_root,
 )
 from weavergen.forge.jq import JqError, jq_variables, run_jq
@@ -207,7 +208,11 @@ def prepare_templates(options: GenerateOptions, job: GenerateJob) -> None:
 
     The generate workflow calls it after its own check and resolve tasks, then sets `job.context`.
     """
-    target_dir = templates_root(Path(options.templates), options.target)
+    templates, problem = local_templates(options.templates)
+    if problem is not None or templates is None:
+        job.diagnostics.extend([problem] if problem is not None else [])
+        return
+    target_dir = templates_root(templates, options.target)
     job.target_dir = str(target_dir)
     if not target_dir.is_dir():
         job.diagnostics.append(
