@@ -30,6 +30,7 @@ import pytest
 import yaml
 
 from weavergen.ai import AISettings
+from weavergen.schemas import json_schema
 from weavergen.server.livecheck import Options as LiveCheckOptions
 from weavergen.server.settings import Settings
 
@@ -433,10 +434,12 @@ def test_the_packaged_yaml_schema_checks_definition_2_files_only(extension: Path
     assert [e.message for e in validator.iter_errors(broken)], "an unknown key in a v2 file must be reported"
     v1_garbage = {"groups": [{"no": "such"}], "attributez": 1}
     assert list(validator.iter_errors(v1_garbage)) == []
-    # the packaged schema is weaver's, unchanged below the wrapper
-    weaver = json.loads((extension / "schemas" / "semconv.schema.v2.json").read_text(encoding="utf-8"))
-    assert {k: v for k, v in schema["$defs"].items() if k != "SemConvSpecV2"} == weaver["$defs"]
-    assert schema["$defs"]["SemConvSpecV2"]["properties"] == weaver["properties"]
+    # the packaged schema is weavergen's own, as `registry json-schema` prints it now, unchanged below the wrapper
+    ours = json_schema("semconv-definition-v2")
+    committed = json.loads((extension / "schemas" / "definition-v2.schema.json").read_text(encoding="utf-8"))
+    assert committed == ours, "regenerate it: weavergen registry json-schema -j semconv-definition-v2 -o ..."
+    assert {k: v for k, v in schema["$defs"].items() if k != "SemConvSpecV2"} == ours["$defs"]
+    assert schema["$defs"]["SemConvSpecV2"]["properties"] == ours["properties"]
 
 
 def _zip(path: Path, files: dict[str, str]) -> Path:

@@ -33,12 +33,12 @@ if (tools) {
 }
 
 /**
- * weaver's definition/2 schema (schemas/semconv.schema.v2.json, a verbatim copy), wrapped so that it
- * applies only to files that say `file_format: definition/2`: v1 files matched by the same pattern
- * are left alone.
+ * The definition/2 schema weavergen validates with (schemas/definition-v2.schema.json, the output of
+ * `weavergen registry json-schema -j semconv-definition-v2`), wrapped so that it applies only to files
+ * that say `file_format: definition/2`: v1 files matched by the same pattern are left alone.
  */
 function definitionSchema() {
-  const v2 = JSON.parse(readFileSync(join(root, 'schemas/semconv.schema.v2.json'), 'utf8'));
+  const v2 = JSON.parse(readFileSync(join(root, 'schemas/definition-v2.schema.json'), 'utf8'));
   delete v2.$schema;
   const { $defs, title, description, ...body } = v2;
   return {
