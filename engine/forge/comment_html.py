@@ -13,6 +13,7 @@ from typing import Any
 from markdown_it.tree import SyntaxTreeNode
 
 from weavergen.forge.comment_md import _PARSER, _blen, _words
+from weavergen.forge.mdtree import InlineWalker
 
 INLINE_CODE_SNIPPET = "<c>{{code}}</c>"
 BLOCK_CODE_SNIPPET = "<pre>\n{{code}}\n</pre>"
@@ -54,7 +55,7 @@ class _State:
     buffers: list[list[str]] = field(default_factory=list)
 
 
-class HtmlRenderer:
+class HtmlRenderer(InlineWalker):
     """Renders one markdown text as weaver's HTML comment formats do."""
 
     def __init__(self, options: HtmlOptions, snippet: Callable[[str, str], str]) -> None:
@@ -182,32 +183,8 @@ class HtmlRenderer:
         elif kind == "html_block":
             self._token(node.content.removesuffix("\n"), counted=False)
 
-    def _buffered(self, render: Callable[[], None]) -> str:
-        self.s.buffers.append([])
-        render()
-        return "".join(self.s.buffers.pop())
-
-    def _inlines(self, node: SyntaxTreeNode) -> None:
-        children = node.children[0].children if node.children and node.children[0].type == "inline" else []
-        self._inline_list(children)
-
-    def _inline_list(self, children: list[SyntaxTreeNode]) -> None:
-        text: list[str] = []
-
-        def flush() -> None:
-            if text:
-                self._text("".join(text))
-                text.clear()
-
-        for child in children:
-            if child.type in ("text", "text_special"):
-                text.append(child.content)
-            elif child.type == "softbreak":
-                text.append("\n")
-            else:
-                flush()
-                self._inline(child)
-        flush()
+    def _plain(self, text: str) -> None:
+        self._text(text)
 
     def _inline(self, node: SyntaxTreeNode) -> None:
         kind = node.type

@@ -14,6 +14,8 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
 
+from weavergen.forge.mdtree import InlineWalker
+
 _PARSER = MarkdownIt("commonmark")
 _UNESCAPED_BRACKET = re.compile(r"(?<!\\)((?:\\\\)*)([\[\]])")
 
@@ -66,7 +68,7 @@ def _blen(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
-class MarkdownRenderer:
+class MarkdownRenderer(InlineWalker):
     """Re-renders one markdown text as weaver's markdown comment format does."""
 
     def __init__(self, options: MarkdownOptions) -> None:
@@ -234,33 +236,8 @@ class MarkdownRenderer:
         s.skip_prefix_on_first_line = s.list_level > 0
         s.leftover += 1
 
-    def _buffered(self, render: Any) -> str:
-        self.s.buffers.append([])
-        render()
-        return "".join(self.s.buffers.pop())
-
-    def _inlines(self, node: SyntaxTreeNode) -> None:
-        children = node.children[0].children if node.children and node.children[0].type == "inline" else []
-        self._inline_list(children)
-
-    def _inline_list(self, children: list[SyntaxTreeNode]) -> None:
-        text: list[str] = []
-
-        def flush() -> None:
-            if text:
-                self._write_text("".join(text))
-                text.clear()
-
-        for child in children:
-            kind = child.type
-            if kind in ("text", "text_special"):
-                text.append(child.content)
-            elif kind == "softbreak":
-                text.append("\n")
-            else:
-                flush()
-                self._inline(child)
-        flush()
+    def _plain(self, text: str) -> None:
+        self._write_text(text)
 
     def _inline(self, node: SyntaxTreeNode) -> None:
         kind = node.type
