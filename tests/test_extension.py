@@ -434,7 +434,7 @@ def test_the_packaged_yaml_schema_checks_definition_2_files_only(extension: Path
     assert [e.message for e in validator.iter_errors(broken)], "an unknown key in a v2 file must be reported"
     v1_garbage = {"groups": [{"no": "such"}], "attributez": 1}
     assert list(validator.iter_errors(v1_garbage)) == []
-    # the packaged schema is weavergen's own, as `registry json-schema` prints it now, unchanged below the wrapper
+    # the packaged schema is our own, as `registry json-schema` prints it now, unchanged below the wrapper
     ours = json_schema("semconv-definition-v2")
     committed = json.loads((extension / "schemas" / "definition-v2.schema.json").read_text(encoding="utf-8"))
     assert committed == ours, "regenerate it: weavergen registry json-schema -j semconv-definition-v2 -o ..."
