@@ -17,18 +17,6 @@ if TYPE_CHECKING:
     from weavergen.ai import AIFixRun
 
 
-def _registry_root(path: Path) -> Path:
-    """The registry folder of a path: itself if a folder, else the nearest parent with a manifest."""
-    from weavergen.registry import MANIFEST_NAMES
-
-    if path.is_dir():
-        return path
-    for parent in path.parents:
-        if any((parent / name).is_file() for name in MANIFEST_NAMES):
-            return parent
-    return path.parent
-
-
 def _diff(path: str, before: str, after: str) -> str:
     rel = os.path.relpath(path)
     return "".join(
@@ -96,12 +84,13 @@ def fix(
     """
     from weavergen.fixes import fix_registry
     from weavergen.output import OutputError, write_atomic
+    from weavergen.registry import registry_root_of
 
     target = (registry or path or Path(".")).resolve()
     if not target.exists():
         typer.echo(f"error: {target} does not exist; give a registry folder or a file of one", err=True)
         raise typer.Exit(2)
-    root = _registry_root(target)
+    root = registry_root_of(target)
     only = {str(target)} if target.is_file() else None
     codes = set(code) if code else None
     changed, remaining = fix_registry(str(root), codes, snippets)
@@ -169,12 +158,7 @@ def _ai_fixes(
     from weavergen.ai import AISettings, ai_fix_registry
     from weavergen.workspace import RegistryWorkspace, WorkspaceOptions
 
-    names = models or [m for m in os.environ.get("WEAVERGEN_AI_MODELS", "").split(",") if m.strip()]
-    settings = AISettings(
-        models=[m.strip() for m in names],
-        endpoint=endpoint or os.environ.get("WEAVERGEN_AI_ENDPOINT"),
-        timeout=timeout,
-    )
+    settings = AISettings.from_env(models, endpoint, timeout)
     reason = settings.unavailable_reason()
     if reason is not None:
         typer.echo(reason, err=True)

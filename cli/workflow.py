@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -95,24 +95,6 @@ def show_command(
         sys.stdout.write(write_flowchart(process_flowchart(info.file, info.id)))
 
 
-def parse_params(values: list[str]) -> dict[str, Any]:
-    """`key=value` pairs, the value read as YAML (`skip_policies=true`, `policies=[a.rego]`)."""
-    import yaml
-
-    out: dict[str, Any] = {}
-    for item in values:
-        key, eq, raw = item.partition("=")
-        if not eq or not key.strip():
-            raise typer.BadParameter(f"{item!r} is not key=value", param_hint="'--param'")
-        try:
-            out[key.strip()] = yaml.safe_load(raw) if raw.strip() else ""
-        except yaml.YAMLError as exc:
-            raise typer.BadParameter(
-                f"{item!r}: the value is not YAML ({exc})", param_hint="'--param'"
-            ) from None
-    return out
-
-
 @workflow_app.command("run")
 def run_command(
     name: Annotated[str, typer.Argument(help="Workflow id (`registry_check`) or short name (`check`).")],
@@ -131,10 +113,15 @@ def run_command(
     Example: `weavergen workflow run check --param registry=examples/registry --param skip_policies=true`.
     """
     from weavergen.diagnostics import has_error
+    from weavergen.forge.generate import parse_params
     from weavergen.workflow import WorkflowError, run_workflow
 
+    start, problems = parse_params(param or [], None)  # the same `key=<yaml>` reading as generate's -D
+    if problems:
+        _print_diagnostics(problems)
+        raise typer.Exit(2)
     try:
-        run = run_workflow(name, parse_params(param or []), library=_library(workflows, allow_scripts))
+        run = run_workflow(name, start, library=_library(workflows, allow_scripts))
     except WorkflowError as exc:
         _print_diagnostics(exc.diagnostics)
         raise typer.Exit(1) from None

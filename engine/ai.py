@@ -79,6 +79,19 @@ class AISettings:
     api_key: str | None = None
     timeout: float = DEFAULT_TIMEOUT
 
+    @classmethod
+    def from_env(
+        cls, models: list[str] | None = None, endpoint: str | None = None, timeout: float = DEFAULT_TIMEOUT
+    ) -> AISettings:
+        """Settings from explicit values, else `$WEAVERGEN_AI_MODELS` (comma-separated) and
+        `$WEAVERGEN_AI_ENDPOINT`: what the CLI uses."""
+        names = models or os.environ.get("WEAVERGEN_AI_MODELS", "").split(",")
+        return cls(
+            models=[m.strip() for m in names if m.strip()],
+            endpoint=endpoint or os.environ.get("WEAVERGEN_AI_ENDPOINT") or None,
+            timeout=timeout,
+        )
+
     def unavailable_reason(self) -> str | None:
         """Why no AI fix can be offered with these settings, or None when they are usable."""
         if not self.models:

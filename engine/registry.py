@@ -114,6 +114,16 @@ Progress = Callable[[str, int, int], None]
 _DOCS = DiskCache("documents")
 
 
+def registry_root_of(path: Path) -> Path:
+    """The registry folder of a path: itself if a folder, else the nearest parent with a manifest."""
+    if path.is_dir():
+        return path
+    for parent in path.parents:
+        if any((parent / name).is_file() for name in MANIFEST_NAMES):
+            return parent
+    return path.parent
+
+
 def split_vdir(path: str) -> tuple[str, str | None]:
     """Split weaver's `source[sub_folder]` syntax."""
     m = _VDIR.match(path)

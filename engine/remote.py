@@ -94,14 +94,21 @@ def cached(remote: RemoteSource) -> Path | None:
     return path if path.exists() else None
 
 
+def _write(path: Path, data: str | bytes) -> None:
+    """Write a cache file atomically; a failure is an `OSError`, as every fetch failure is."""
+    from weavergen.output import OutputError, write_atomic  # output imports the resolver, which imports us
+
+    try:
+        write_atomic(path, data)
+    except OutputError as exc:
+        raise OSError(str(exc)) from exc
+
+
 def _record(remote: RemoteSource, path: Path, **extra: str) -> None:
     index = _index_path(remote)
     index.parent.mkdir(parents=True, exist_ok=True)
     entry = {"url": remote.url, "ref": remote.ref, "path": path.relative_to(_base()).as_posix(), **extra}
-    fd, tmp = tempfile.mkstemp(dir=index.parent, prefix=".tmp-")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(entry, handle)
-    os.replace(tmp, index)
+    _write(index, json.dumps(entry))
 
 
 def fetch(remote: RemoteSource) -> Path:
@@ -127,10 +134,7 @@ def _download(remote: RemoteSource) -> Path:
     target = _base() / "archives" / f"{digest}{remote.suffix}"
     if not target.is_file():
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, target)
+        _write(target, data)
     _record(remote, target, digest=digest)
     return target
 
