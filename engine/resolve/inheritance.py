@@ -8,11 +8,11 @@ from typing import Any
 from weavergen.diagnostics import Diagnostic, Related
 from weavergen.groups import AttrEntry, UGroup
 from weavergen.resolve.attributes import deep_merge, merge_spec
+from weavergen.resolve.exclusion import Exclusion
 from weavergen.resolve.model import ResolvedGroup
-from weavergen.resolve.state import ResolverState
 
 
-class Inheritance(ResolverState):
+class Inheritance(Exclusion):
     """Resolves every group's inherited attributes (weaver's `resolve_extends_references`)."""
 
     def _dep_group(self, gid: str) -> ResolvedGroup | None:
@@ -152,6 +152,7 @@ class Inheritance(ResolverState):
                 merged[e.key] = own
         self.merged[id(g)] = [merged[k] for k in sorted(merged)]
         self.includes_of[id(g)] = list(g.include_groups)
+        self._excluded_parent(g)  # before a refinement takes over its base's annotations
         if g.is_refinement:
             self._refine(g, g.spec["extends"])
 
@@ -202,9 +203,14 @@ class Inheritance(ResolverState):
     def _check_entity_identity(self, g: UGroup, parent_id: str) -> None:
         """An entity refinement may describe its entity further, never change which attributes identify it."""
         base = self.merged.get(id(self.index[parent_id][0])) if self.index.get(parent_id) else None
-        if base is None:
+        if base is not None:
+            identity = {e.key for e in base if e.spec.get("role", "identifying") == "identifying"}
+        elif (dep := self._dep_group(parent_id)) is not None:
+            identity = {
+                str(a["name"]) for a in dep.attributes if a.get("role", "identifying") == "identifying"
+            }
+        else:
             return
-        identity = {e.key for e in base if e.spec.get("role", "identifying") == "identifying"}
         for e in g.attrs:
             role = e.spec.get("role")
             if (role == "identifying") == (e.key in identity):

@@ -103,16 +103,21 @@ class Resolver(Inheritance, Imports, DuplicateChecks):
         d = defs.get(name)
         if d is not None:
             return d
-        for dep in self.deps:
+        # A dependency's dependencies count too (weaver looks through the whole chain, nearest first).
+        pending = list(self.deps)
+        while pending:
+            dep = pending.pop(0)
             d = dep.definitions.get(name)
             if d is not None:
                 return d
+            pending.extend(dep.dependencies)
         return None
 
     def _resolve_group(self, g: UGroup, defs: dict[str, Definition]) -> ResolvedGroup:
         attrs: list[dict[str, Any]] = []
         entries: list[AttrEntry] = []
         lineage_attrs: dict[str, Any] = {}
+        refs: set[str] = set()
         for e in self.merged.get(id(g), []):
             spec = e.spec
             overridden = e.overridden
@@ -121,6 +126,10 @@ class Resolver(Inheritance, Imports, DuplicateChecks):
                 if root is None:
                     self._unresolved_ref(g, e)
                     continue
+                at = e.file.document.range_of((*e.path, "ref")) if e.file else g.id_range()
+                if self._excluded_ref(g, e.key, root, at):
+                    continue
+                refs.add(e.key)
                 attr = override(root.attribute, spec)
                 if e.name is not None:
                     attr = ordered({**attr, "name": e.name, "prefix": True})
@@ -145,6 +154,7 @@ class Resolver(Inheritance, Imports, DuplicateChecks):
                     )
             attrs.append(attr)
             entries.append(e)
+        self._excluded_definitions(g, attrs, refs)
         order = sorted(range(len(attrs)), key=lambda i: attrs[i]["name"])
         attrs = [attrs[i] for i in order]
         entries = [entries[i] for i in order]
