@@ -436,6 +436,8 @@ def json_schema_command(
             "-o", "--output", metavar="<OUTPUT>", help="Write to this file (atomically), not stdout."
         ),
     ] = None,
+    diagnostic_format: DiagnosticFormatOption = None,
+    diagnostic_stdout: DiagnosticStdoutOption = None,
 ) -> None:
     """Generate the JSON Schema of a registry file, the resolved registry, or a policy finding."""
     from weavergen.check import CheckOptions
@@ -445,7 +447,8 @@ def json_schema_command(
 
     run = run_workflow("registry_json_schema", {"kind": kind}, RunContext(CheckOptions(registry="")))
     if run.failed or "schema" not in run.context.outputs:
-        _write(sys.stderr, "\n".join(f"error: {d.message}" for d in run.diagnostics))
+        stream = sys.stdout if diagnostic_stdout else sys.stderr
+        _write(stream, _render(run.diagnostics, None, diagnostic_format or "ansi", stream, quiet=False))
         raise typer.Exit(1)
     try:
         text = to_json(run.context.outputs["schema"])
@@ -478,6 +481,10 @@ def search_command(
     limit: Annotated[
         int, typer.Option("--limit", min=0, help="Show at most this many results; 0 shows all. [default: 20]")
     ] = 20,
+    v2: V2Option = None,
+    lineage: Annotated[
+        bool, typer.Option("--lineage", help="Accepted for weaver compatibility (no-op).")
+    ] = False,
     follow_symlinks: FollowSymlinksOption = None,
     include_unreferenced: IncludeUnreferencedOption = None,
     diagnostic_format: DiagnosticFormatOption = None,
@@ -495,6 +502,7 @@ def search_command(
     overrides = CheckOverrides(
         registry=registry,
         skip_policies=True,
+        v2=v2,
         future=options.future,
         follow_symlinks=follow_symlinks,
         include_unreferenced=include_unreferenced,
