@@ -49,6 +49,7 @@ class LiveChecker:
         self.rules = rules  # `.weaver.toml` finding filters and level overrides (`rules.FindingRules`)
         self.resource: dict[str, Any] | None = None
         self.scope: dict[str, Any] | None = None
+        self._metric_group: dict[str, Any] | None = None  # the metric of the data point being checked
 
     def check(self, sample: Sample) -> list[dict[str, Any]]:
         """Annotate a sample (in place) and return all its findings, nested nodes included."""
@@ -83,10 +84,12 @@ class LiveChecker:
         elif kind == "log":
             registry_group, advice = self._log(node, signal)
         elif kind.endswith("data_point") and parent is not None:
-            advice = self._data_point(node, parent, signal)
+            registry_group, advice = self._data_point(node, parent, signal)
+        elif kind == "exemplar":
+            registry_group, advice = self._metric_group, []
         else:
             advice = []
-        if self.policies is not None and not kind.endswith("data_point"):
+        if self.policies is not None:
             advice.extend(
                 self.policies.evaluate(
                     self._policy_input(kind, node, registry_attribute, registry_group, signal)
@@ -187,11 +190,13 @@ class LiveChecker:
 
     def _data_point(
         self, node: dict[str, Any], metric: dict[str, Any], signal: tuple[str | None, str | None]
-    ) -> list[dict[str, Any]]:
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """A data point's required attributes; its metric's group is the Rego `registry_group` (weaver)."""
         group = self.index.metrics.get(str(metric.get("name", "")))
+        self._metric_group = group
         if group is None:
-            return []
-        return check_requirements(group.get("attributes", []), node.get("attributes", []), signal)
+            return None, []
+        return group, check_requirements(group.get("attributes", []), node.get("attributes", []), signal)
 
     def _log(
         self, node: dict[str, Any], signal: tuple[str | None, str | None]
@@ -376,5 +381,18 @@ def _nodes(
             yield from _nodes("span_link", link, body)
     if kind == "metric":
         for point in body.get("data_points", []):
-            point_kind = "number_data_point" if "value" in point else "histogram_data_point"
-            yield from _nodes(point_kind, point, body)
+            yield from _nodes(_data_point_kind(point), point, body)
+    if kind.endswith("data_point"):
+        for exemplar in body.get("exemplars") or []:
+            yield "exemplar", exemplar, body
+            for attr in exemplar.get("filtered_attributes", []):
+                yield "attribute", attr, exemplar
+
+
+def _data_point_kind(point: dict[str, Any]) -> str:
+    """weaver's data point variant, as the Rego input names it (`input.sample.<kind>`)."""
+    if "value" in point:
+        return "number_data_point"
+    if any(key in point for key in ("scale", "zero_count", "positive", "negative")):
+        return "exponential_histogram_data_point"
+    return "histogram_data_point"

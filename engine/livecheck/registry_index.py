@@ -44,6 +44,9 @@ class RegistryIndex:
     events: dict[str, dict[str, Any]] = field(default_factory=dict)
     entities: dict[str, dict[str, Any]] = field(default_factory=dict)
     schema_url: str = ""
+    covered: tuple[list[str], list[str], list[str]] = ([], [], [])
+    """What registry coverage counts, as weaver's `CumulativeStatistics::new`: the names of the
+    non-deprecated attributes (of every group, templates included), metrics and events."""
 
     @classmethod
     def of(cls, resolution: Resolution) -> RegistryIndex:
@@ -52,17 +55,28 @@ class RegistryIndex:
         schema = resolution.template_schema()
         index.schema_url = str(schema.get("registry_url", ""))
         groups = sorted(schema["groups"], key=lambda g: not str(g["id"]).startswith("registry."))
+        attributes: dict[str, None] = {}
+        metrics: dict[str, None] = {}
+        events: dict[str, None] = {}
         for group in groups:
             for attr in group.get("attributes", []):
                 target = index.templates if is_template_attribute(attr) else index.attributes
                 target.setdefault(str(attr["name"]), attr)
+                if not attr.get("deprecated"):
+                    attributes[str(attr["name"])] = None
             kind = group.get("type")
+            if not group.get("deprecated"):
+                if kind == "metric" and group.get("metric_name"):
+                    metrics[str(group["metric_name"])] = None
+                elif kind == "event" and group.get("name"):
+                    events[str(group["name"])] = None
             if kind == "metric" and group.get("metric_name"):
                 index.metrics.setdefault(str(group["metric_name"]), group)
             elif kind == "event" and group.get("name"):
                 index.events.setdefault(str(group["name"]), group)
             elif kind == "entity" and group.get("name"):
                 index.entities.setdefault(str(group["name"]), group)
+        index.covered = (list(attributes), list(metrics), list(events))
         return index
 
     def find_attribute(self, name: str) -> tuple[dict[str, Any] | None, bool]:

@@ -40,14 +40,15 @@ class Statistics:
 
     @classmethod
     def of(cls, index: RegistryIndex) -> Statistics:
-        """Start with every registry attribute (templates included), metric and event unseen."""
-        attributes = dict.fromkeys([*index.attributes, *index.templates], 0)
-        return cls(attributes, dict.fromkeys(index.metrics, 0), dict.fromkeys(index.events, 0))
+        """Start with every non-deprecated registry attribute (templates included), metric and event
+        unseen: deprecated definitions do not count toward coverage, as in weaver."""
+        attributes, metrics, events = index.covered
+        return cls(dict.fromkeys(attributes, 0), dict.fromkeys(metrics, 0), dict.fromkeys(events, 0))
 
     def add(self, kind: str, node: dict[str, Any]) -> None:
-        """Count one checked node of a sample."""
+        """Count one checked node of a sample (every kind of data point counts as weaver's `data_point`)."""
         self.total_entities += 1
-        self.total_entities_by_type[kind] += 1
+        self.total_entities_by_type["data_point" if kind.endswith("data_point") else kind] += 1
         result = node.get("live_check_result") or {}
         advice = result.get("all_advice", [])
         self.total_advisories += len(advice)
