@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from weavergen.diagnostics import Diagnostic, Related, Severity
+from weavergen.diagnostics import Diagnostic, Related, Severity, rust_debug_list
 from weavergen.groups import AttrEntry, UGroup, file_groups, norm_deprecated, norm_stability, norm_type
 from weavergen.registry import LoadedRegistry
 
@@ -321,7 +321,13 @@ class _Resolver:
                     file=g.provenance,
                     range=g.field_range("extends", "ref") or g.id_range(),
                     group_id=g.id,
-                    error={kind: {"group_id": g.id, "extends_ref": ext, "provenance": g.provenance}},
+                    error={
+                        kind: {
+                            "group_id": g.id,
+                            "extends_ref": ext,
+                            "provenance": self._provenance(g.provenance),
+                        }
+                    },
                     help=self._suggest(ext),
                 )
             )
@@ -340,7 +346,7 @@ class _Resolver:
                             "UnresolvedIncludeRef": {
                                 "group_id": g.id,
                                 "include_ref": inc,
-                                "provenance": g.provenance,
+                                "provenance": self._provenance(g.provenance),
                             }
                         },
                         help=self._suggest(inc),
@@ -410,7 +416,7 @@ class _Resolver:
             role = e.spec.get("role")
             if (role == "identifying") == (e.key in identity):
                 continue
-            where = "identity" if role == "identifying" else "description"
+            where = "identifying" if role == "identifying" else "descriptive"
             self.diags.append(
                 Diagnostic(
                     code="EntityRefinementChangedIdentity",
@@ -422,10 +428,11 @@ class _Resolver:
                     attribute_id=e.key,
                     error={
                         "EntityRefinementChangedIdentity": {
-                            "id": g.id,
+                            "refinement_id": g.id,
                             "ref": parent_id,
-                            "attr": e.key,
+                            "attribute_id": e.key,
                             "role": where,
+                            "provenance": self._provenance(g.provenance),
                         }
                     },
                 )
@@ -452,7 +459,14 @@ class _Resolver:
                     file=g.provenance,
                     range=g.field_range("ref", "extends") or g.id_range(),
                     group_id=g.id,
-                    error={"InvalidRefinement": {"id": g.id, "ref": parent_id}},
+                    error={
+                        "InvalidRefinement": {
+                            "refinement_id": g.id,
+                            "ref": parent_id,
+                            "refinement_type": g.type,
+                            "signal_type": parent_type,
+                        }
+                    },
                 )
             )
             return
@@ -566,7 +580,11 @@ class _Resolver:
                 group_id=g.id,
                 attribute_id=e.key,
                 error={
-                    "UnresolvedAttributeRef": {"group_id": g.id, "attribute_ref": e.key, "provenance": prov}
+                    "UnresolvedAttributeRef": {
+                        "group_id": g.id,
+                        "attribute_ref": e.key,
+                        "provenance": self._provenance(prov),
+                    }
                 },
                 help=f"Did you mean `{close[0]}`?"
                 if close
@@ -671,55 +689,53 @@ class _Resolver:
         for name, places in defined.items():
             if len(places) < 2:
                 continue
-            ids = "\n".join(f"- {g.id}" for g, _ in places)
-            for i, (g, e) in enumerate(places):
-                others = tuple(
-                    Related(
-                        o.provenance,
-                        o.file.document.range_of((*oe.path, "id")) if o.file else None,
-                        f"`{name}` is also defined in group `{o.id}`",
-                    )
-                    for j, (o, oe) in enumerate(places)
-                    if j != i
-                )
-                self.diags.append(
-                    Diagnostic(
-                        code="DuplicateAttributeId",
-                        message=f"The attribute id `{name}` is declared multiple times in the following "
-                        f"groups:\n{ids}",
-                        file=g.provenance,
-                        range=e.file.document.range_of((*e.path, "id")) if e.file else g.id_range(),
-                        related=others,
-                        group_id=g.id,
-                        attribute_id=name,
-                        error={
-                            "DuplicateAttributeId": {
-                                "group_ids": [p.id for p, _ in places],
-                                "attribute_id": name,
-                            }
-                        },
-                    )
-                )
-
-    def _dup_warning(self, code: str, message: str, gs: list[UGroup], error: dict[str, Any]) -> None:
-        for i, g in enumerate(gs):
-            related = tuple(
-                Related(o.provenance, o.id_range(), f"also declared in `{o.provenance}`")
-                for j, o in enumerate(gs)
-                if j != i
-            )
+            group_ids = [p.id for p, _ in places]
+            # One diagnostic per weaver error, at the first definition; the others are related places.
+            (g, e), others = places[0], places[1:]
             self.diags.append(
                 Diagnostic(
-                    code=code,
-                    message=message,
-                    severity=Severity.WARNING,
+                    code="DuplicateAttributeId",
+                    message=f"The attribute id `{name}` is declared multiple times in the following "
+                    f"groups:\n{rust_debug_list(group_ids)}",
                     file=g.provenance,
-                    range=g.id_range(),
-                    related=related,
+                    range=e.file.document.range_of((*e.path, "id")) if e.file else g.id_range(),
+                    related=tuple(
+                        Related(
+                            o.provenance,
+                            o.file.document.range_of((*oe.path, "id")) if o.file else None,
+                            f"`{name}` is also defined in group `{o.id}`",
+                        )
+                        for o, oe in others
+                    ),
                     group_id=g.id,
-                    error={code: error},
+                    attribute_id=name,
+                    error={"DuplicateAttributeId": {"group_ids": group_ids, "attribute_id": name}},
                 )
             )
+
+    def _provenance(self, path: str) -> dict[str, str]:
+        """weaver's serialised `Provenance` of a file of this registry."""
+        return {"schema_url": self.registry.schema_url, "path": path}
+
+    def _dup_warning(self, code: str, message: str, gs: list[UGroup], error: dict[str, Any]) -> None:
+        """One warning per weaver error (at the first declaration), with weaver's `provenances` (each file
+        once) in its payload and every other declaration as a related place."""
+        first, others = gs[0], gs[1:]
+        files = sorted({g.provenance for g in gs})
+        self.diags.append(
+            Diagnostic(
+                code=code,
+                message=message,
+                severity=Severity.WARNING,
+                file=first.provenance,
+                range=first.id_range(),
+                related=tuple(
+                    Related(o.provenance, o.id_range(), f"also declared in `{o.provenance}`") for o in others
+                ),
+                group_id=first.id,
+                error={code: {**error, "provenances": [self._provenance(f) for f in files]}},
+            )
+        )
 
 
 def _import_keys(rg: ResolvedGroup) -> list[str]:
