@@ -139,7 +139,7 @@ def run_live_check(
     except SampleError as err:
         diagnostics.append(sample_diagnostic(err))
     except OSError as err:
-        diagnostics.append(Diagnostic(code="IngestError", message=f"Fatal error during ingest. {err}"))
+        diagnostics.append(ingest_error(str(err)))
     if emitter is not None:
         emitter.close()
     if settings.no_stats and settings.fail_on != "none":
@@ -199,13 +199,7 @@ def _from_otlp(
         receiver.stop()
         control.receiver = None
     for error in receiver.errors:
-        diagnostics.append(
-            Diagnostic(
-                code="IngestError",
-                message=f"Fatal error during ingest. {error.endpoint}: {error.message}",
-                file=error.endpoint,
-            )
-        )
+        diagnostics.append(ingest_error(f"{error.endpoint}: {error.message}", error.endpoint))
     return receiver.requests
 
 
@@ -239,11 +233,17 @@ def sample_diagnostic(err: SampleError) -> Diagnostic:
     if err.line is not None:
         column = err.column or 0
         where = Range.of(err.line, column, err.line, column + 1)
+    return ingest_error(err.message if where else str(err), err.source or None, where)
+
+
+def ingest_error(error: str, file: str | None = None, where: Range | None = None) -> Diagnostic:
+    """weaver_live_check's `IngestError { error }`: input that could not be read as telemetry."""
     return Diagnostic(
         code="IngestError",
-        message=f"Fatal error during ingest. {err.message}" if where else f"Fatal error during ingest. {err}",
-        file=err.source or None,
+        message=f"Fatal error during ingest. {error}",
+        file=file,
         range=where,
+        error={"IngestError": {"error": error}},
     )
 
 
