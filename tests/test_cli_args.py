@@ -10,24 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_cli import WARNING_ONLY
 
 from weavergen.cli.main import app, expand_bool_flags, hoist_global_options
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "registry"
 CLI = [sys.executable, "-m", "weavergen.cli"]
-
-WARNING_ONLY = """\
-groups:
-  - id: registry.shop
-    type: attribute_group
-    brief: Shop attributes.
-    attributes:
-      - id: shop.order.id
-        type: string
-        brief: The order identifier.
-        examples: ["o-1"]
-"""
 
 
 def _run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
