@@ -230,8 +230,13 @@ def _plural(n: int, one: str, many: str) -> str:
 # ---------------------------------------------------------------------------------------------- json
 
 
+def json_items(diagnostics: Sequence[Diagnostic], source: SourceLookup | None = None) -> list[dict[str, Any]]:
+    """weaver's list of `DiagnosticMessage`s, sorted: what `json` prints and diagnostic templates see."""
+    return [_json_item(d, source) for d in sorted(diagnostics, key=Diagnostic.sort_key)]
+
+
 def _render_json(ordered: list[Diagnostic], source: SourceLookup | None) -> str:
-    items = [_json_item(d, source) for d in ordered]
+    items = json_items(ordered, source)
     text = json.dumps(items, indent=2, ensure_ascii=False)
     # minijinja's `tojson`, which weaver's template uses, escapes these HTML-sensitive characters.
     for ch in "<>&'":

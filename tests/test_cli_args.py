@@ -136,3 +136,30 @@ def test_global_flags_after_check(tmp_path: Path, flag: str) -> None:
     (model / "shop.yaml").write_text(WARNING_ONLY, encoding="utf-8")
     result = _run("registry", "check", "-r", str(model), flag)
     assert result.returncode == (1 if flag == "--future" else 0), result.stderr
+
+
+def test_diagnostic_templates_render_the_diagnostics(fixtures: Path, tmp_path: Path) -> None:
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "shop.yaml").write_text(WARNING_ONLY, encoding="utf-8")
+    # weaver-packages' json template: weaver's DiagnosticMessage list without `ansi_message`, compact.
+    packages = fixtures / "weaver-packages" / "diagnostic_templates"
+    result = _run("registry", "check", "-r", str(model), "--diagnostic-format", "json",
+                  "--diagnostic-template", str(packages))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    (item,) = json.loads(result.stderr)
+    assert "ansi_message" not in item["diagnostic"]
+    assert item["error"]["InvalidAttributeWarning"]["attribute_id"] == "shop.order.id"
+    assert "\n" not in result.stderr.strip()
+    # A format of the user's own, found as the default `diagnostic_templates/<format>` folder.
+    folder = tmp_path / "diagnostic_templates" / "short"
+    folder.mkdir(parents=True)
+    config = "templates:\n  - template: list.txt.j2\n    filter: .\n    application_mode: single\n"
+    (folder / "weaver.yaml").write_text(config, encoding="utf-8")
+    template = "{% for d in ctx %}{{ d.diagnostic.code }} {{ d.diagnostic.severity }}\n{% endfor %}"
+    (folder / "list.txt.j2").write_text(template, encoding="utf-8")
+    result = _run("registry", "check", "-r", "model", "--diagnostic-format", "short", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == "InvalidAttributeWarning Warning"
+    unknown = _run("registry", "check", "-r", "model", "--diagnostic-format", "shorter", cwd=tmp_path)
+    assert unknown.returncode == 1 and "unknown diagnostic format 'shorter'" in unknown.stderr

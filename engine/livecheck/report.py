@@ -231,26 +231,3 @@ def render_report(report: dict[str, Any], fmt: str, color: bool = False) -> str:
         return to_jsonl([*report["samples"], *([{"statistics": stats}] if stats else [])])
     text = "".join(render_sample_ansi(s, color) for s in report["samples"])
     return text + (render_statistics_ansi(stats) if stats else "")
-
-
-def template_target(templates: str, fmt: str) -> bool:
-    """Whether `--format` names a folder of `--templates` (`<dir>/<fmt>` or `<dir>/registry/<fmt>`)."""
-    from pathlib import Path
-
-    root = Path(templates)
-    return (root / fmt).is_dir() or (root / "registry" / fmt).is_dir()
-
-
-def render_with_templates(report: dict[str, Any], templates: str, fmt: str) -> tuple[list[Any], list[Any]]:
-    """Render the report with a user's template folder (weaver.yaml + MiniJinja, as `registry generate`
-    does, the report being the context); returns the rendered files and the diagnostics."""
-    from weavergen.forge import GenerateOptions
-    from weavergen.forge.generate import GenerateJob, prepare_templates, render_target
-
-    job = GenerateJob(target_dir="", config=None, context=None, cli_params={}, template_files=[])  # type: ignore[arg-type]
-    prepare_templates(GenerateOptions(registry="", target=fmt, templates=templates), job)
-    if not job.ok:
-        return [], list(job.diagnostics)
-    job.context = report
-    result = render_target(job)
-    return list(result.files), [*job.diagnostics, *result.diagnostics]
