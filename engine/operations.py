@@ -161,6 +161,36 @@ def serialize(ctx: RunContext, format: str | None = "yaml", v2: bool | None = No
     return {"bytes": len(text.encode())}
 
 
+def package_check(
+    ctx: RunContext, v2: bool | None = None, resolved_registry_uri: str | None = None
+) -> dict[str, Any]:
+    """Whether the checked registry can be packaged (`--v2`, a definition manifest, the published URI)."""
+    from weavergen.package import PackageOptions, package_problem
+
+    use_v2 = ctx.options.v2 if v2 is None else bool(v2)
+    options = PackageOptions(ctx.options.registry, resolved_registry_uri=resolved_registry_uri, v2=use_v2)
+    problem = package_problem(options, ctx.need_resolution())
+    ctx.add([problem] if problem is not None else [])
+    return {"packageable": problem is None}
+
+
+def package_write(
+    ctx: RunContext, output: str | None = "output", resolved_registry_uri: str | None = None
+) -> dict[str, Any]:
+    """Write `resolved.yaml` and `manifest.yaml` of the packaged registry into OUTPUT."""
+    from pathlib import Path
+
+    from weavergen.output import OutputError
+    from weavergen.package import write_package
+
+    try:
+        written = write_package(ctx.need_resolution(), Path(output or "output"), str(resolved_registry_uri))
+    except (OSError, OutputError) as exc:
+        raise OperationError(f"cannot write the package to {output}: {exc}") from exc
+    ctx.outputs["written"] = [str(p) for p in written]
+    return {"written": len(written)}
+
+
 def stats(ctx: RunContext, v2: bool | None = None) -> dict[str, Any]:
     """Weaver's registry statistics."""
     from weavergen.stats import compute_stats
@@ -355,6 +385,8 @@ OPERATIONS: dict[str, Operation] = {
         Operation("weaver.registry.check", report, "Collect the diagnostics into the check report."),
         Operation("weaver.registry.serialize", serialize, "Serialize the resolved registry."),
         Operation("weaver.registry.stats", stats, "Compute the registry statistics."),
+        Operation("weaver.package.check", package_check, "Check that the registry can be packaged."),
+        Operation("weaver.package.write", package_write, "Write the published artifact of the registry."),
         Operation("weaver.registry.search", search, "Search the registry."),
         Operation("weaver.schema.generate", json_schema, "Produce a JSON Schema."),
         Operation("weaver.registry.generate", render, "Render one target's templates (in a worker process)."),
