@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from weavergen.check import (
@@ -37,6 +38,8 @@ class RunContext:
 
     options: CheckOptions
     progress: Progress | None = None
+    preloaded: LoadedRegistry | None = None
+    """A registry already loaded by the caller (the editor's state): the load task takes it as it is."""
     registry: LoadedRegistry | None = None
     resolution: Resolution | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -99,7 +102,14 @@ def load(ctx: RunContext, registry: str | None = None, follow_symlinks: bool | N
     if follow_symlinks is not None:
         options = replace(options, follow_symlinks=bool(follow_symlinks))
     ctx.options = options
-    ctx.registry, diagnostics = load_step(options, ctx.progress)
+    preloaded = ctx.preloaded  # unless the task names another registry than the one the caller loaded
+    if (
+        preloaded is not None
+        and registry is not None
+        and Path(registry).resolve() != preloaded.root.resolve()
+    ):
+        preloaded = None
+    ctx.registry, diagnostics = load_step(options, ctx.progress, preloaded)
     ctx.add(diagnostics)
     return {"loaded": ctx.registry.root.is_dir(), "files": len(ctx.registry.files), **_summary(diagnostics)}
 

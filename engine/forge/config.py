@@ -150,7 +150,13 @@ def load_config(files: list[Path]) -> tuple[ForgeConfig, list[Diagnostic]]:
         doc = parse(text, str(path))
         if not doc.ok:
             diagnostics.extend(
-                Diagnostic(code="InvalidConfigFile", message=d.message, file=str(path), range=d.range)
+                Diagnostic(
+                    code="InvalidConfigFile",
+                    message=d.message,
+                    file=str(path),
+                    range=d.range,
+                    error={"InvalidConfigFile": {"config_file": str(path), "error": d.message}},
+                )
                 for d in doc.diagnostics
             )
             continue
@@ -169,6 +175,7 @@ def _invalid(file: str, rng: Range | None, message: str) -> Diagnostic:
         code="InvalidConfigFile",
         message=f"Invalid config file `{file}`: {message}",
         file=file,
+        error={"InvalidConfigFile": {"config_file": file, "error": message}},
         range=rng,
         help="See docs/generate.md for the keys of weaver.yaml.",
     )

@@ -74,7 +74,13 @@ class Inheritance(Exclusion):
                     file=g.provenance,
                     range=g.field_range("extends", "ref") or g.id_range(),
                     group_id=g.id,
-                    error={kind: {"group_id": g.id, "extends_ref": ext, "provenance": g.provenance}},
+                    error={
+                        kind: {
+                            "group_id": g.id,
+                            "extends_ref": ext,
+                            "provenance": self._provenance(g.provenance),
+                        }
+                    },
                     help=self._suggest(ext),
                 )
             )
@@ -93,7 +99,7 @@ class Inheritance(Exclusion):
                             "UnresolvedIncludeRef": {
                                 "group_id": g.id,
                                 "include_ref": inc,
-                                "provenance": g.provenance,
+                                "provenance": self._provenance(g.provenance),
                             }
                         },
                         help=self._suggest(inc),
@@ -215,7 +221,7 @@ class Inheritance(Exclusion):
             role = e.spec.get("role")
             if (role == "identifying") == (e.key in identity):
                 continue
-            where = "identity" if role == "identifying" else "description"
+            where = "identifying" if role == "identifying" else "descriptive"
             self.diags.append(
                 Diagnostic(
                     code="EntityRefinementChangedIdentity",
@@ -227,10 +233,11 @@ class Inheritance(Exclusion):
                     attribute_id=e.key,
                     error={
                         "EntityRefinementChangedIdentity": {
-                            "id": g.id,
+                            "refinement_id": g.id,
                             "ref": parent_id,
-                            "attr": e.key,
+                            "attribute_id": e.key,
                             "role": where,
+                            "provenance": self._provenance(g.provenance),
                         }
                     },
                 )
@@ -257,7 +264,14 @@ class Inheritance(Exclusion):
                     file=g.provenance,
                     range=g.field_range("ref", "extends") or g.id_range(),
                     group_id=g.id,
-                    error={"InvalidRefinement": {"id": g.id, "ref": parent_id}},
+                    error={
+                        "InvalidRefinement": {
+                            "refinement_id": g.id,
+                            "ref": parent_id,
+                            "refinement_type": g.type,
+                            "signal_type": parent_type,
+                        }
+                    },
                 )
             )
             return

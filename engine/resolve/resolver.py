@@ -196,7 +196,11 @@ class Resolver(Inheritance, Imports, DuplicateChecks):
                 group_id=g.id,
                 attribute_id=e.key,
                 error={
-                    "UnresolvedAttributeRef": {"group_id": g.id, "attribute_ref": e.key, "provenance": prov}
+                    "UnresolvedAttributeRef": {
+                        "group_id": g.id,
+                        "attribute_ref": e.key,
+                        "provenance": self._provenance(prov),
+                    }
                 },
                 help=f"Did you mean `{close[0]}`?"
                 if close
