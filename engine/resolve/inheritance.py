@@ -8,6 +8,7 @@ from typing import Any
 from weavergen.diagnostics import Diagnostic, Related
 from weavergen.groups import AttrEntry, UGroup
 from weavergen.resolve.attributes import deep_merge, merge_spec
+from weavergen.resolve.checks import duplicate_attribute
 from weavergen.resolve.exclusion import Exclusion
 from weavergen.resolve.model import ResolvedGroup
 
@@ -178,32 +179,18 @@ class Inheritance(Exclusion):
                 if first == parent or e.key in reported:
                     continue
                 reported.add(e.key)
-                ids = "\n".join(f"- {i}" for i in g.include_groups)
+                related = (
+                    Related(
+                        g.provenance, self._include_range(g, first), f"`{e.key}` also comes from `{first}`"
+                    ),
+                )
+                help_text = (
+                    f"Include only one of `{first}` and `{parent}`, or list `{e.key}` in a group that "
+                    "includes neither."
+                )
+                at = self._include_range(g, parent)
                 self.diags.append(
-                    Diagnostic(
-                        code="DuplicateAttributeId",
-                        message=f"The attribute id `{e.key}` is declared multiple times in the following "
-                        f"groups:\n{ids}",
-                        file=g.provenance,
-                        range=self._include_range(g, parent),
-                        related=(
-                            Related(
-                                g.provenance,
-                                self._include_range(g, first),
-                                f"`{e.key}` also comes from `{first}`",
-                            ),
-                        ),
-                        group_id=g.id,
-                        attribute_id=e.key,
-                        error={
-                            "DuplicateAttributeId": {
-                                "group_ids": list(g.include_groups),
-                                "attribute_id": e.key,
-                            }
-                        },
-                        help=f"Include only one of `{first}` and `{parent}`, or list `{e.key}` in a group "
-                        "that includes neither.",
-                    )
+                    duplicate_attribute(e.key, list(g.include_groups), g, at, related, help_text)
                 )
 
     def _check_entity_identity(self, g: UGroup, parent_id: str) -> None:
