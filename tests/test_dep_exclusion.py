@@ -1,6 +1,7 @@
 """`dependency_resolution.exclude`, replayed from weaver's own tests (crates/weaver_resolver lib.rs) on its
-fixtures `registry-test-dep-exclusion/`: excluded items are invisible to dependents, and inside their own
-registry usable only by excluded or internal groups."""
+fixtures `registry-test-dep-exclusion/`: excluded items are invisible to dependents. The within-registry
+cases of those (later) tests expect nothing here: 0.25.1 checks across registries only, and resolves
+semconv 1.44, whose public groups use its own excluded attributes."""
 
 from __future__ import annotations
 
@@ -63,10 +64,10 @@ CONSUMERS = [
      [("parent.excluded", "metric.consumer.also.excluded")]),
     ("leak-v1-ref", f"groups:{_PRIVATE}\n    - id: span.public\n      type: span\n      span_kind: internal\n"
      "      stability: stable\n      brief: Public.\n      attributes:\n        - ref: secret.value\n"
-     "          requirement_level: required\n", False, [("secret.value", "span.public")]),
+     "          requirement_level: required\n", False, []),
     ("leak-inline-id", "groups:\n    - id: span.public\n      type: span\n      span_kind: internal\n"
      f"      stability: stable\n      brief: Public.\n      attributes:{_ATTR}\n", False,
-     [("secret.value", "span.public")]),
+     []),
     ("both-excluded", f"groups:{_PRIVATE}\n    - id: span.also.excluded\n"
      "      type: span\n"
      "      span_kind: internal\n      stability: stable\n      brief: Also excluded.\n      annotations:\n"
@@ -82,7 +83,7 @@ CONSUMERS = [
     ("internal-transitive-leak", "groups:\n    - id: attrs.internal\n      type: attribute_group\n"
      f"      brief: Internal.\n      visibility: internal\n      attributes:{_ATTR}\n    - id: span.leaks\n"
      "      type: span\n      span_kind: internal\n      stability: stable\n      brief: Leaks.\n"
-     "      extends: attrs.internal\n", False, [("secret.value", "span.leaks")]),
+     "      extends: attrs.internal\n", False, []),
 ]  # fmt: skip
 
 
@@ -150,4 +151,6 @@ def test_migration_consumer_redefines_excluded_items(harness: Path) -> None:
 def test_within_registry_v2_refinement_of_excluded_base(harness: Path) -> None:
     """weaver's `test_within_registry_leak_v2_refinement`."""
     excluded, _ = _exclusions("data/registry-test-dep-exclusion/within_registry_v2_leak_ref")
-    assert excluded == [("metric.parent.base", "child.refined")]
+    # weaver's later test expects ("metric.parent.base", "child.refined"); 0.25.1 checks exclusion only
+    # across registries (it resolves semconv 1.44, whose public groups use its own excluded attributes).
+    assert excluded == []
