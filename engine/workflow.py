@@ -9,7 +9,6 @@ only ever touched on the runner's thread — Spiff takes no locks.
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import threading
@@ -172,9 +171,16 @@ def _bpmn_diagnostic(file: Path, line: int | None, message: str, help: str | Non
 class WorkflowLibrary:
     """The processes a run may use: the built-in ones, and those of a `--workflows` folder."""
 
-    def __init__(self, processes: dict[str, ProcessInfo], diagnostics: list[Diagnostic]) -> None:
+    def __init__(
+        self, processes: dict[str, ProcessInfo], diagnostics: list[Diagnostic], allow_scripts: bool = False
+    ) -> None:
         self.processes = processes
         self.diagnostics = diagnostics
+        self.allow_scripts = allow_scripts
+
+    def trusts(self, info: ProcessInfo) -> bool:
+        """Whether `info` may run scripts and any expression: built-in, or loaded with `--allow-scripts`."""
+        return info.builtin or self.allow_scripts
 
     @classmethod
     def load(
@@ -210,7 +216,7 @@ class WorkflowLibrary:
                     diagnostics.extend(problems)
                     if not problems:
                         processes[pid] = info
-        return cls(processes, diagnostics)
+        return cls(processes, diagnostics, allow_scripts)
 
     def find(self, name: str) -> ProcessInfo:
         """A process by id (`registry_check`) or short name (`check`, `update-markdown`)."""
@@ -244,103 +250,16 @@ def builtin_library() -> WorkflowLibrary:
     return WorkflowLibrary.load()
 
 
-# What user-supplied BPMN may do.
-
-_SAFE_NODES = (
-    ast.Expression,
-    ast.BoolOp,
-    ast.And,
-    ast.Or,
-    ast.UnaryOp,
-    ast.Not,
-    ast.USub,
-    ast.Compare,
-    ast.Eq,
-    ast.NotEq,
-    ast.Lt,
-    ast.LtE,
-    ast.Gt,
-    ast.GtE,
-    ast.In,
-    ast.NotIn,
-    ast.Is,
-    ast.IsNot,
-    ast.Name,
-    ast.Load,
-    ast.Constant,
-    ast.Subscript,
-    ast.List,
-    ast.Tuple,
-    ast.Dict,
-    ast.BinOp,
-    ast.Add,
-    ast.Sub,
-    ast.Mult,
-    ast.Mod,
-    ast.IfExp,
-)
-
-
-def safe_expression(text: str) -> str | None:
-    """Why an expression is not a plain data expression (names, literals, indexing, comparisons), or None."""
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError as exc:
-        return f"it is not a Python expression ({exc.msg})"
-    for node in ast.walk(tree):
-        if not isinstance(node, _SAFE_NODES):
-            return f"it uses `{type(node).__name__}`, which only --allow-scripts permits"
-        if isinstance(node, ast.Name) and node.id.startswith("__"):
-            return "it names a dunder, which only --allow-scripts permits"
-    return None
-
-
-def _expression_text(condition: Any) -> str:
-    """The Python source of a gateway condition (Spiff wraps it in an operator object)."""
-    args = getattr(condition, "args", None)
-    return str(args[0]) if args else str(condition)
-
-
 def vet_process(
     info: ProcessInfo, *, allow_scripts: bool, ops: Mapping[str, Operation] | None = None
 ) -> list[Diagnostic]:
-    """Refuse a user process that calls unknown services, or runs scripts without permission."""
-    from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
-    from SpiffWorkflow.spiff.specs.defaults import ServiceTask
+    """Refuse a user process that calls unknown services, or runs code without permission (`bpmnvet`)."""
+    from weavergen.bpmnvet import vet_process as vet
 
     known = operations() if ops is None else ops
-    out: list[Diagnostic] = []
-    for ts in info.spec.task_specs.values():
-        bpmn_id = getattr(ts, "bpmn_id", None)
-
-        def refuse(message: str, help: str | None = None, element: str | None = bpmn_id) -> None:
-            out.append(_bpmn_diagnostic(info.file, _line_of(info.file, element), message, help))
-
-        if isinstance(ts, ServiceTask) and ts.operation_name not in known:
-            refuse(
-                f"Service task `{bpmn_id}` calls `{ts.operation_name}`, which is not a registered operation.",
-                "Registered operations: " + ", ".join(sorted(known)) + ".",
-            )
-        if allow_scripts:
-            continue
-        if isinstance(ts, ScriptTask):
-            refuse(
-                f"Script task `{bpmn_id}` is refused.", "Pass --allow-scripts to run script tasks you trust."
-            )
-        for hook in ("prescript", "postscript"):
-            if getattr(ts, hook, None):
-                refuse(f"Task `{bpmn_id}` has a {hook}, which is refused.", "Pass --allow-scripts to run it.")
-        expressions = [_expression_text(cond) for cond, _ in getattr(ts, "cond_task_specs", []) if cond]
-        expressions += [
-            str(e) for e in (getattr(ts, "condition", None), getattr(ts, "cardinality", None)) if e
-        ]
-        if isinstance(ts, ServiceTask):
-            expressions += [p["value"] for p in ts.operation_params.values()]
-        for expr in expressions:
-            why = safe_expression(str(expr))
-            if why:
-                refuse(f"Expression `{expr}` in `{bpmn_id}` is refused: {why}.")
-    return out
+    return vet(
+        info.spec, info.subprocess_specs, info.file, known, allow_scripts=allow_scripts, line_of=_line_of
+    )
 
 
 # Running a process.
@@ -417,9 +336,12 @@ class _ServiceEngine:
     """Builds Spiff's script engine whose `call_service` hands out results computed by the runner."""
 
     @staticmethod
-    def make(run: _Run) -> Any:
+    def make(run: _Run, trusted: bool) -> Any:
+        """The engine of one run; an untrusted process evaluates through `bpmnvet.GuardedEnvironment`."""
         from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
         from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+
+        from weavergen.bpmnvet import GuardedEnvironment
 
         class Engine(PythonScriptEngine):
             def call_service(self, task: Task, operation_name: str, operation_params: dict[str, Any]) -> str:
@@ -430,7 +352,7 @@ class _ServiceEngine:
                     ) from outcome
                 return json.dumps(outcome, default=str)
 
-        return Engine()
+        return Engine() if trusted else Engine(environment=GuardedEnvironment())
 
 
 class _Run:
@@ -748,7 +670,8 @@ def run_workflow(
     from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
     from SpiffWorkflow.util.task import TaskState
 
-    info = (library or builtin_library()).find(name)
+    library = library or builtin_library()
+    info = library.find(name)
     data = dict(params or {})
     ctx = context if context is not None else RunContext(_options_from(data))
     for key, value in _defaults(ctx.options).items():
@@ -758,7 +681,9 @@ def run_workflow(
     run = _Run(info, ctx, operations() if ops is None else ops, parallel)
     started = time.perf_counter()
     with _root_span(run) as root:
-        wf = BpmnWorkflow(info.spec, info.subprocess_specs, script_engine=_ServiceEngine.make(run))
+        wf = BpmnWorkflow(
+            info.spec, info.subprocess_specs, script_engine=_ServiceEngine.make(run, library.trusts(info))
+        )
         wf.task_tree.data.update(data)
         try:
             run.execute(wf)
