@@ -359,17 +359,20 @@ def _jq_diagnostic(message: str, where: Any) -> Diagnostic:
 
 
 def write_outputs(output_dir: str | Path, files: list[RenderedFile]) -> tuple[list[str], list[Diagnostic]]:
-    """Write each file atomically inside `output_dir`; a path that leaves it is refused with a diagnostic."""
-    from weavergen.output import OutputError, write_atomic
+    """Write the set of files inside `output_dir`: every file is staged first, and only when all are
+    staged are they renamed into place, so a failure (or a kill) never leaves a half-updated set; the
+    temporary files a killed run left are swept first. A path that leaves the folder is refused."""
+    from weavergen.output import OutputError, commit, stage, sweep_temporary_files
 
     root = Path(output_dir)
-    written: list[str] = []
-    diagnostics: list[Diagnostic] = []
     try:
         root.mkdir(parents=True, exist_ok=True)
+        sweep_temporary_files(root)
     except OSError as exc:
         return [], [_write_error(str(root), f"cannot create the output folder: {exc.strerror or exc}", None)]
     base = root.resolve()
+    staged: list[tuple[Path, Path, str]] = []
+    diagnostics: list[Diagnostic] = []
     for f in files:
         rel = PurePosixPath(f.path)
         target = (base / rel).resolve()
@@ -386,11 +389,20 @@ def write_outputs(output_dir: str | Path, files: list[RenderedFile]) -> tuple[li
             continue
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(base / rel, f.content)
+            staged.append((stage(base / rel, f.content), base / rel, str(root / rel)))
         except (OSError, OutputError) as exc:
             diagnostics.append(_write_error(str(base / rel), str(exc), f.template))
-            continue
-        written.append(str(root / rel))
+    if any(d.code == "WriteGeneratedCodeFailed" for d in diagnostics):
+        for tmp, _, _ in staged:
+            tmp.unlink(missing_ok=True)
+        return [], diagnostics
+    written: list[str] = []
+    for tmp, path, shown in staged:
+        try:
+            commit(tmp, path)
+            written.append(shown)
+        except OutputError as exc:
+            diagnostics.append(_write_error(str(path), str(exc), None))
     return written, diagnostics
 
 
