@@ -10,13 +10,12 @@ only ever touched on the runner's thread — Spiff takes no locks.
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 import traceback
 import uuid
 from collections.abc import Iterator, Mapping
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -306,7 +305,6 @@ class WorkflowRun:
 
 
 _thread_pool: ThreadPoolExecutor | None = None
-_process_pool: ProcessPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
 
@@ -317,19 +315,6 @@ def thread_pool() -> ThreadPoolExecutor:
         if _thread_pool is None:
             _thread_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="weavergen-task")
         return _thread_pool
-
-
-def process_pool() -> ProcessPoolExecutor:
-    """The shared pool of worker processes for CPU-bound work (one per core)."""
-    global _process_pool
-    with _pool_lock:
-        if _process_pool is None:
-            import multiprocessing
-
-            _process_pool = ProcessPoolExecutor(
-                max_workers=os.cpu_count() or 2, mp_context=multiprocessing.get_context("forkserver")
-            )
-        return _process_pool
 
 
 class _ServiceEngine:
@@ -376,15 +361,11 @@ class _Run:
     # Service calls.
 
     def _execute(self, op: Operation, params: dict[str, Any], pool: Executor | None) -> Any:
-        """Run an operation (in a worker thread when part of a wave); an Offload goes to a process."""
+        """Run an operation (in a worker thread when part of a wave); an Offload's function runs here and
+        isolates itself (rendering forks a budgeted child process, see `forge.sandbox`)."""
         result = op.run(self.ctx, **params)
         if isinstance(result, Offload):
-            value = (
-                process_pool().submit(result.function, *result.args).result()
-                if pool is not None
-                else result.function(*result.args)
-            )
-            result = result.merge(self.ctx, value)
+            result = result.merge(self.ctx, result.function(*result.args))
         return result
 
     def _params(self, task: Task) -> dict[str, Any]:

@@ -244,12 +244,12 @@ def render_with_templates(report: dict[str, Any], templates: str, fmt: str) -> t
     """Render the report with a user's template folder (weaver.yaml + MiniJinja, as `registry generate`
     does, the report being the context); returns the rendered files and the diagnostics."""
     from weavergen.forge import GenerateOptions
-    from weavergen.forge.generate import GenerateJob, prepare_templates, render_target
+    from weavergen.forge.generate import GenerateJob, prepare_templates, render_bounded
 
     job = GenerateJob(target_dir="", config=None, context=None, cli_params={}, template_files=[])  # type: ignore[arg-type]
     prepare_templates(GenerateOptions(registry="", target=fmt, templates=templates), job)
     if not job.ok:
         return [], list(job.diagnostics)
     job.context = report
-    result = render_target(job)
+    result = render_bounded(job, f"target `{fmt}`")
     return list(result.files), [*job.diagnostics, *result.diagnostics]
