@@ -162,6 +162,19 @@ def sweep_temporary_files(folder: Path) -> list[Path]:
     return removed
 
 
+def output_folder_problem(folder: Path) -> str | None:
+    """Why reports cannot be written into `folder` (created if missing), or None when they can."""
+    if folder.exists() and not folder.is_dir():
+        return f"the output {folder} is not a folder; give -o a folder"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"cannot create the output folder {folder}: {exc.strerror or exc}; choose another -o"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"the output folder {folder} is not writable; choose another -o"
+    return None
+
+
 def replace_text(path: Path, before: str, after: str) -> None:
     """Write `after` over `path`, which held `before`, touching only the lines that change.
 
