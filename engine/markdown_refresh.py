@@ -55,7 +55,22 @@ def refresh_snippets(
     report.diagnostics.extend(renderer.diagnostics)
     for path in sorted(p for p in root.rglob("*") if p.suffix == ".md" and p.is_file()):
         report.files += 1
-        original = path.read_text(encoding="utf-8").replace("\r\n", "\n")
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            report.diagnostics.append(
+                Diagnostic(
+                    code="WriteGeneratedCodeFailed",
+                    message=f"{path} is not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+                    "its snippets were not updated.",
+                    file=str(path),
+                    help="Convert the file to UTF-8 (e.g. `iconv -f latin1 -t utf-8`).",
+                )
+            )
+            continue
+        crlf = text.count("\r\n") * 2 > text.count("\n")
+        original = text.replace("\r\n", "\n")
         updated, count, problems = update_contents(original, str(path), renderer)
         report.snippets += count
         report.diagnostics.extend(problems)
@@ -73,7 +88,7 @@ def refresh_snippets(
             )
             continue
         try:
-            write_atomic(path, updated)
+            write_atomic(path, updated.replace("\n", "\r\n") if crlf else updated)
         except OutputError as exc:
             report.diagnostics.append(
                 Diagnostic(code="WriteGeneratedCodeFailed", message=str(exc), file=str(path))

@@ -133,3 +133,34 @@ def test_resolve_output_gets_a_normal_mode(tmp_path: Path, fmt: str) -> None:
         os.umask(old)
     assert proc.returncode == 0, proc.stderr
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o644
+
+
+def test_update_markdown_keeps_crlf_and_refuses_latin1(tmp_path: Path) -> None:
+    from weavergen.markdown import UpdateMarkdownOptions, update_markdown
+
+    root = registry(
+        tmp_path,
+        ADD_STABILITY.replace("brief: A count.", "brief: A count.\n        stability: stable").encode(),
+    )
+    target = tmp_path / "templates" / "markdown"
+    target.mkdir(parents=True)
+    (target / "snippet.md.j2").write_text(
+        "{{ group.id }} has {{ group.attributes | length }}", encoding="utf-8"
+    )
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "crlf.md").write_bytes(
+        b"# A\r\n\r\n<!-- semconv registry.demo -->\r\nold\r\n<!-- endsemconv -->\r\n"
+    )
+    latin = "# café\n\n<!-- semconv registry.demo -->\nold\n<!-- endsemconv -->\n".encode("latin-1")
+    (docs / "latin.md").write_bytes(latin)
+    options = UpdateMarkdownOptions(
+        registry=str(root), markdown_dir=str(docs), templates=str(tmp_path / "templates")
+    )
+    report = update_markdown(options)
+    assert [d.message for d in report.diagnostics if d.is_error] == [
+        f"{docs / 'latin.md'} is not UTF-8 (byte 0xe9 at offset 5); its snippets were not updated."
+    ]
+    assert (docs / "latin.md").read_bytes() == latin
+    updated = (docs / "crlf.md").read_bytes()
+    assert b"registry.demo has 1" in updated and updated.count(b"\n") == updated.count(b"\r\n")
