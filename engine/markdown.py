@@ -197,6 +197,7 @@ class SnippetRenderer:
 
     def render_weaver(self, name: str | None, query: str, file: str, line: int) -> str | Diagnostic:
         """A `<!-- weaver [template:NAME] <jq> -->` snippet: the query's result is the template's root."""
+        from weavergen.forge.generate import filter_error
         from weavergen.forge.jq import JqError, jq_variables, run_jq
         from weavergen.forge.render import TemplateProblem, render_source
         from weavergen.forge.sandbox import at
@@ -207,7 +208,9 @@ class SnippetRenderer:
             result = run_jq(query, self.v2_schema, jq_variables(self.params, with_params=False))
             at("TemplateEvaluationFailed", f"template `{name or SNIPPET_TEMPLATE}`", file, line)
         except JqError as exc:
-            return Diagnostic(code="FilterError", message=str(exc), file=file, range=rng)
+            return Diagnostic(
+                code="FilterError", message=str(exc), file=file, range=rng, error=filter_error(str(exc))
+            )
         values = dict(result) if isinstance(result, dict) else {}
         values["params"] = self.params
         try:
@@ -331,6 +334,13 @@ def markdown_setup(
                 message=f"Target `{options.target}` not found in `{options.templates}`: "
                 f"no {SNIPPET_TEMPLATE} in {target_dir}",
                 file=options.templates,
+                error={
+                    "TargetNotSupported": {
+                        "root_path": options.templates,
+                        "target": options.target,
+                        "error": f"no {SNIPPET_TEMPLATE} in {target_dir}",
+                    }
+                },
                 help="update-markdown renders <templates>[/registry]/<target>/snippet.md.j2.",
             )
         )

@@ -91,7 +91,12 @@ def refresh_snippets(
             write_atomic(path, updated.replace("\n", "\r\n") if crlf else updated)
         except OutputError as exc:
             report.diagnostics.append(
-                Diagnostic(code="WriteGeneratedCodeFailed", message=str(exc), file=str(path))
+                Diagnostic(
+                    code="WriteGeneratedCodeFailed",
+                    message=str(exc),
+                    file=str(path),
+                    error={"WriteGeneratedCodeFailed": {"template": str(path), "error": str(exc)}},
+                )
             )
     if options.dry_run and report.changed:
         report.diagnostics.append(
