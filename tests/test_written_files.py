@@ -11,19 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_fix import CASES
 
 from weavergen.forge.generate import RenderedFile, write_outputs
 from weavergen.output import stage, write_atomic
 
-ADD_STABILITY = """groups:
-  - id: registry.demo
-    type: attribute_group
-    brief: Demo.
-    attributes:
-      - id: demo.count
-        type: int
-        brief: A count.
-"""
+ADD_STABILITY = CASES["add_stability"][1]  # a file `fix` adds a line to
 
 
 def fix_apply(root: Path) -> subprocess.CompletedProcess[str]:
