@@ -107,3 +107,14 @@ def test_update_markdown_snippets_render_under_the_budget(tmp_path: Path) -> Non
     assert diag.code == "TemplateEvaluationFailed" and "the snippet `registry.a`" in diag.message
     assert diag.file == str(tmp_path / "docs" / "a.md") and diag.range is not None
     assert (tmp_path / "docs" / "a.md").read_text(encoding="utf-8") == page
+
+
+def test_a_live_check_preprocessor_that_crashes_jaq_is_a_diagnostic(tmp_path: Path) -> None:
+    from weavergen.livecheck.advice_policies import _preprocess
+
+    jq = tmp_path / "pre.jq"
+    jq.write_text("def f: [f]; f", encoding="utf-8")
+    data, problem = _preprocess(str(jq), {"semconv_attributes": {}}, {"kept": True})
+    assert data == {"kept": True} and problem is not None
+    assert problem.code == "InvalidAdvicePreprocessor" and f"jq preprocessor `{jq}`" in problem.message
+    assert "crashed the rendering process" in problem.message
