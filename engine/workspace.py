@@ -54,29 +54,12 @@ class Snapshot:
         return mf if mf is not None and mf.provenance == path else None
 
 
-def find_registry_roots(folder: Path, limit: int = 64) -> list[Path]:
-    """Folders below `folder` holding a registry manifest, outermost first; nested ones are skipped."""
-    roots: list[Path] = []
-    for name in MANIFEST_NAMES:
-        for manifest in sorted(folder.rglob(name)):
-            if any(part.startswith(".") for part in manifest.relative_to(folder).parts):
-                continue
-            roots.append(manifest.parent.resolve())
-            if len(roots) >= limit:
-                break
-    roots.sort(key=lambda p: len(p.parts))
-    out: list[Path] = []
-    for r in roots:
-        if not any(r == o or r.is_relative_to(o) for o in out):
-            out.append(r)
-    return out
-
-
 class RegistryWorkspace:
     """One registry root: its loaded files, overlays of open documents, resolution and diagnostics."""
 
     def __init__(self, root: Path, options: WorkspaceOptions | None = None) -> None:
         self.root = root.resolve()
+        self.found_by = ""
         self.options = options or WorkspaceOptions()
         self.overlays: dict[str, str] = {}
         self.policy_diagnostics: list[Diagnostic] = []
@@ -391,23 +374,12 @@ def _keys(diags: list[Diagnostic] | None) -> list[Any]:
 def open_workspaces(
     folders: list[Path], registry_path: str | None, options: WorkspaceOptions
 ) -> list[RegistryWorkspace]:
-    """The registries of an editor's workspace: the configured path, else every manifest's folder."""
-    roots: list[Path] = []
-    if registry_path:
-        for folder in folders or [Path.cwd()]:
-            candidate = Path(registry_path)
-            candidate = candidate if candidate.is_absolute() else folder / candidate
-            if candidate.is_dir():
-                roots.append(candidate.resolve())
-                break
-    else:
-        for folder in folders:
-            with contextlib.suppress(OSError):
-                roots.extend(find_registry_roots(folder))
-    seen: set[Path] = set()
+    """The registries of an editor's workspace (see `discovery`), each with how it was found."""
+    from weavergen.discovery import discover
+
     out = []
-    for r in roots:
-        if r not in seen:
-            seen.add(r)
-            out.append(RegistryWorkspace(r, options))
+    for found in discover(folders, registry_path):
+        ws = RegistryWorkspace(found.root, options)
+        ws.found_by = found.how
+        out.append(ws)
     return out

@@ -53,6 +53,7 @@ class WeavergenServer(LanguageServer):
         self.published: set[str] = set()
         self.poller: asyncio.Task[None] | None = None
         self.background: set[asyncio.Task[Any]] = set()
+        self.announced: set[Path] = set()
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Log handler failures instead of showing a toast; the server carries on."""
@@ -104,12 +105,28 @@ class WeavergenServer(LanguageServer):
                 path = path_of(uri)
                 if path and ws.contains(path):
                     await self.run(ws.open, path, doc.source)
+        self.announce()
         gc.collect()
         gc.freeze()  # the loaded registry is long-lived: keep it out of every later full collection
         self.ready.set()
         await self.publish_all()
         for ws in self.workspaces:
             self.spawn(self.check_policies(ws))
+
+    def announce(self) -> None:
+        """Tell the client (window/logMessage), once per registry, where it is and how it was found."""
+        messages = []
+        for ws in self.workspaces:
+            if ws.root not in self.announced:
+                self.announced.add(ws.root)
+                messages.append(f"weavergen: registry {ws.root}: {ws.found_by or 'found'}")
+        if not self.workspaces and not self.announced:
+            messages.append(
+                "weavergen: no registry in this workspace (no manifest.yaml, no semantic-convention YAML "
+                "with `groups:` or `file_format: definition/2`, no weavergen.registryPath)"
+            )
+        for message in messages:
+            self.window_log_message(t.LogMessageParams(type=t.MessageType.Info, message=message))
 
     async def publish_all(self) -> None:
         """Publish every file of every registry; clear files no registry covers any more."""
