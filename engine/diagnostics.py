@@ -124,3 +124,48 @@ def internal_error(message: str, file: str | None = None) -> Diagnostic:
         "Please report it with the input that caused it.",
         file=file,
     )
+
+
+REPLACE = "replace"
+_ALIASES = {
+    "integer": "int",
+    "long": "int",
+    "float": "double",
+    "number": "double",
+    "bool": "boolean",
+    "str": "string",
+    "text": "string",
+}
+
+
+def closest(word: str, options: list[str] | tuple[str, ...], cutoff: float = 0.6) -> str | None:
+    """The option a misspelt word most likely meant (case, common type aliases, then similarity)."""
+    import difflib
+
+    if not word or word in options:
+        return None
+    lowered = {o.lower(): o for o in options}
+    for candidate in (word.lower(), _ALIASES.get(word.lower()), _alias_array(word.lower())):
+        if candidate and candidate in lowered and lowered[candidate] != word:
+            return lowered[candidate]
+    found = difflib.get_close_matches(word, list(options), n=1, cutoff=cutoff)
+    return found[0] if found else None
+
+
+def _alias_array(word: str) -> str | None:
+    base = word.removesuffix("[]")
+    return f"{_ALIASES[base]}[]" if base != word and base in _ALIASES else None
+
+
+def did_you_mean(name: str) -> str:
+    """The help text of a diagnostic that proposes a replacement."""
+    return f"Did you mean `{name}`?"
+
+
+def replacement(new_text: str, at: Range | None = None) -> dict[str, Any]:
+    """Fix data of a diagnostic that proposes a replacement: `at` (default: the diagnostic's own range)
+    becomes `new_text`. The one fix provider (`fixes.fixes_for`) turns it into an edit for every face."""
+    data: dict[str, Any] = {"kind": REPLACE, "text": new_text}
+    if at is not None:  # plain numbers: fix data travels as JSON (LSP diagnostic data)
+        data["range"] = [at.start.line, at.start.column, at.end.line, at.end.column]
+    return data

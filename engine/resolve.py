@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from weavergen.diagnostics import Diagnostic, Related, Severity
+from weavergen.diagnostics import Diagnostic, Related, Severity, closest, did_you_mean, replacement
 from weavergen.groups import AttrEntry, UGroup, file_groups, norm_deprecated, norm_stability, norm_type
 from weavergen.registry import LoadedRegistry
 
@@ -313,6 +313,7 @@ class _Resolver:
         ext = g.spec.get("extends")
         if ext and self._entries_of(ext) is None:
             kind, label = ("UnresolvedExtendsRef", "`extends` clause reference")
+            close = self._closest_group(ext)
             self.diags.append(
                 Diagnostic(
                     code=kind,
@@ -322,12 +323,14 @@ class _Resolver:
                     range=g.field_range("extends", "ref") or g.id_range(),
                     group_id=g.id,
                     error={kind: {"group_id": g.id, "extends_ref": ext, "provenance": g.provenance}},
-                    help=self._suggest(ext),
+                    help=did_you_mean(close) if close else None,
+                    fix=self._extends_fix(g, close),
                 )
             )
         for inc in g.include_groups:
             if self._entries_of(inc) is None:
                 rng = self._include_range(g, inc)
+                close = self._closest_group(inc)
                 self.diags.append(
                     Diagnostic(
                         code="UnresolvedIncludeRef",
@@ -343,9 +346,23 @@ class _Resolver:
                                 "provenance": g.provenance,
                             }
                         },
-                        help=self._suggest(inc),
+                        help=did_you_mean(close) if close else None,
+                        fix=replacement(close) if close and rng is not None and rng != g.id_range() else None,
                     )
                 )
+
+    @staticmethod
+    def _extends_fix(g: UGroup, close: str | None) -> dict[str, Any] | None:
+        """The edit a suggested parent makes: the `extends` value, or a v2 refinement's `ref` (which names
+        the signal without its `<kind>.` prefix)."""
+        if close is None or g.file is None:
+            return None
+        if (*g.path, "extends") in g.file.document.spans:
+            return replacement(close)
+        kind = f"{g.type}."
+        if (*g.path, "ref") in g.file.document.spans and close.startswith(kind):
+            return replacement(close[len(kind) :])
+        return None
 
     def _include_range(self, g: UGroup, inc: str) -> Any:
         if g.file is None:
@@ -367,14 +384,12 @@ class _Resolver:
                         return g.range(*sub)
         return g.id_range()
 
-    def _suggest(self, missing: str) -> str | None:
-        import difflib
-
+    def _closest_group(self, missing: str) -> str | None:
+        """The group id a missing parent most likely meant, from this registry and its dependencies."""
         names = list(self.index)
         for dep in self.deps:
             names.extend(dep.by_id)
-        close = difflib.get_close_matches(missing, names, n=1, cutoff=0.75)
-        return f"Did you mean `{close[0]}`?" if close else None
+        return closest(missing, names, cutoff=0.75)
 
     def _merge(self, g: UGroup, parents: list[str], bases: list[list[AttrEntry]]) -> None:
         merged: dict[str, AttrEntry] = {}
@@ -552,10 +567,7 @@ class _Resolver:
     def _unresolved_ref(self, g: UGroup, e: AttrEntry) -> None:
         prov = e.file.provenance if e.file else g.provenance
         rng = e.file.document.range_of((*e.path, "ref")) if e.file else g.id_range()
-        import difflib
-
-        names = list(self._all_attribute_names())
-        close = difflib.get_close_matches(e.key, names, n=1, cutoff=0.75)
+        close = closest(e.key, sorted(self._all_attribute_names()), cutoff=0.75)
         self.diags.append(
             Diagnostic(
                 code="UnresolvedAttributeRef",
@@ -568,10 +580,8 @@ class _Resolver:
                 error={
                     "UnresolvedAttributeRef": {"group_id": g.id, "attribute_ref": e.key, "provenance": prov}
                 },
-                help=f"Did you mean `{close[0]}`?"
-                if close
-                else "Define the attribute in a registry group first.",
-                fix={"kind": "replace_ref", "replacement": close[0]} if close else None,
+                help=did_you_mean(close) if close else "Define the attribute in a registry group first.",
+                fix=replacement(close) if close and e.file is not None else None,
             )
         )
 

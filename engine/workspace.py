@@ -229,6 +229,7 @@ class RegistryWorkspace:
             return []
         start, end = (rng.start.line, rng.start.column), (rng.end.line, rng.end.column)
         out: list[tuple[Diagnostic, Fix]] = []
+        seen: set[tuple[str, tuple[Any, ...]]] = set()  # one action for the same edit of several groups
         for d in self.diagnostics(path):
             if d.range is None:
                 continue
@@ -236,7 +237,10 @@ class RegistryWorkspace:
                 d.range.end.line,
                 d.range.end.column,
             ):
-                out.extend((d, f) for f in fixes_for(d, spec))
+                for f in fixes_for(d, spec):
+                    if (f.title, f.edits) not in seen:
+                        seen.add((f.title, f.edits))
+                        out.append((d, f))
         return out
 
     def all_diagnostics(self) -> dict[str, list[Diagnostic]]:
