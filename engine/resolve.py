@@ -244,12 +244,16 @@ class _Resolver:
         definitions = self._definitions()
         resolved = [self._resolve_group(g, definitions) for g in self.groups]
         resolved.extend(self._imports())
+        self._duplicates(definitions)
+        return self.result(resolved, definitions)
+
+    def result(self, resolved: list[ResolvedGroup], definitions: dict[str, Definition]) -> Resolution:
+        """The resolution of the resolved groups (imports included): visible ones sorted, all by id."""
         by_id: dict[str, ResolvedGroup] = {}
         for r in resolved:
             by_id.setdefault(r.id, r)
         visible = [r for r in resolved if r.fields.get("visibility") != "internal"]
         visible.sort(key=lambda r: r.id)
-        self._duplicates(definitions)
         return Resolution(
             registry=self.registry,
             groups=visible,
@@ -281,9 +285,10 @@ class _Resolver:
             for a in dep.attributes
         ]
 
-    def _resolve_inheritance(self) -> None:
+    def _resolve_inheritance(self, groups: list[UGroup] | None = None) -> None:
+        """Merge inherited attributes into every group (or only into `groups`, the others merged already)."""
         pending: list[UGroup] = []
-        for g in self.groups:
+        for g in self.groups if groups is None else groups:
             if g.spec.get("extends") or g.include_groups:
                 pending.append(g)
             else:

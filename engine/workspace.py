@@ -19,8 +19,9 @@ from weavergen.check import CheckOptions, _dependency_errors, _unique, run_polic
 from weavergen.diagnostics import Diagnostic, Range, apply_future, internal_error
 from weavergen.document import digest_of, parse
 from weavergen.fixes import Fix, fixes_for, hints
+from weavergen.incremental import Reresolver
 from weavergen.registry import MANIFEST_NAMES, LoadedRegistry, SpecFile, load_file, load_registry
-from weavergen.resolve import Resolution, _Resolver, resolve
+from weavergen.resolve import Resolution, resolve
 from weavergen.validate import validate_document
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -72,6 +73,7 @@ class RegistryWorkspace:
         self._by_file: dict[str, list[Diagnostic]] = {}
         self._disk = _disk_state(self.root)
         self.registry, self._deps = self._load()
+        self._resolver = Reresolver(self._deps)
         self.resolution = self._resolve()
         self._recompute()
 
@@ -186,6 +188,7 @@ class RegistryWorkspace:
         registry, deps = self._load()
         with self._lock:
             self.registry, self._deps = registry, deps
+            self._resolver = Reresolver(deps)
         resolution = self._resolve(registry)
         with self._lock:
             self.resolution = resolution
@@ -256,7 +259,7 @@ class RegistryWorkspace:
         for path, text in changes.items():
             files = _replaced(files, path, self._load_one(path, text))
         registry = replace(self.registry, files=files)
-        return self._grouped(registry, self._resolve(registry), [])
+        return self._grouped(registry, self._resolve(registry, keep=False), [])
 
     def _grouped(
         self, reg: LoadedRegistry, resolution: Resolution, policy: list[Diagnostic]
@@ -335,11 +338,12 @@ class RegistryWorkspace:
             self._recent.pop(next(iter(self._recent)))
         return spec
 
-    def _resolve(self, registry: LoadedRegistry | None = None) -> Resolution:
+    def _resolve(self, registry: LoadedRegistry | None = None, keep: bool = True) -> Resolution:
+        """Resolve a version of the registry, re-resolving only what changed since the last one kept."""
         reg = registry if registry is not None else self.registry
         if not reg.root.is_dir():
             return resolve(reg)
-        return _Resolver(reg, self._deps, False).run()
+        return self._resolver.run(reg, keep)
 
 
 def _replaced(files: list[SpecFile], path: str, spec: SpecFile | None) -> list[SpecFile]:

@@ -1,0 +1,275 @@
+"""Re-resolve only what an edit can change: the language server's resolution between keystrokes.
+
+A full resolution of semconv (≈1,000 groups) costs tens of milliseconds; an edit of one file can only
+change the groups of that file, the groups that share an id with them, extend or include them (at any
+depth), or reference an attribute they define — and, when the set of names changes, the "Did you mean"
+of the groups that have unresolved references. Everything else (the unresolved groups read from
+files, their merged attributes, their resolved form and their diagnostics) is reused from the previous
+resolution. The result is the same `Resolution` a full `_Resolver.run()` gives: `tests/test_incremental.py`
+compares the two after every step of a series of edits.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from weavergen.diagnostics import Diagnostic
+from weavergen.groups import AttrEntry, UGroup, file_groups
+from weavergen.registry import LoadedRegistry, SpecFile
+from weavergen.resolve import Definition, Resolution, ResolvedGroup, _attribute_from_id, _Resolver
+
+_UNRESOLVED = ("UnresolvedAttributeRef", "UnresolvedExtendsRef", "UnresolvedIncludeRef")
+
+
+@dataclass(slots=True)
+class _FileState:
+    """What one file contributes: its groups and the attribute definitions they make."""
+
+    spec: SpecFile
+    groups: list[UGroup]
+    definitions: list[tuple[str, Definition]]
+    parents: list[tuple[str, UGroup]]
+    identity: tuple[object, ...]
+    """What the duplicate checks read of this file: ids, types, metric and signal names, definitions."""
+
+
+@dataclass(slots=True)
+class _State:
+    """A resolution and what it was computed from, keyed by group object identity (`id(group)`)."""
+
+    files: dict[str, _FileState]
+    merged: dict[int, list[AttrEntry]]
+    resolved: dict[int, ResolvedGroup]
+    diagnostics: dict[str, list[Diagnostic]]
+    names: tuple[frozenset[str], frozenset[str]]
+    groups: list[UGroup] = field(default_factory=list)
+    refs: dict[int, frozenset[str]] = field(default_factory=dict)
+    """The attribute names each group references (after inheritance)."""
+    unresolved: frozenset[str] = frozenset()
+    """Ids of the groups with an unresolved reference or parent."""
+    duplicates: list[Diagnostic] = field(default_factory=list)
+    """The registry-wide duplicate findings."""
+
+
+def _file_state(spec: SpecFile, registry: str) -> _FileState:
+    groups = file_groups(spec, registry, False)
+    defs = [
+        (e.key, Definition(_attribute_from_id(e.spec), g, e)) for g in groups for e in g.attrs if not e.is_ref
+    ]
+    identity = tuple(
+        (
+            g.id,
+            g.type,
+            g.is_refinement,
+            str(g.spec["metric_name"]) if g.spec.get("metric_name") else None,
+            str(g.spec["name"]) if g.spec.get("name") else None,
+            tuple(e.key for e in g.attrs if not e.is_ref) if g.type == "attribute_group" else (),
+        )
+        for g in groups
+    )
+    return _FileState(spec, groups, defs, [(p, g) for g in groups for p in _parents(g)], identity)
+
+
+def _parents(g: UGroup) -> list[str]:
+    ext = g.spec.get("extends")
+    return ([str(ext)] if ext else []) + list(g.include_groups)
+
+
+class Reresolver:
+    """Resolves successive versions of one registry (same dependencies), reusing the previous result."""
+
+    def __init__(self, deps: list[Resolution]) -> None:
+        self.deps = deps
+        self._state: _State | None = None
+
+    def run(self, registry: LoadedRegistry, keep: bool = True) -> Resolution:
+        """The resolution of this version of the registry; `keep=False` leaves the stored state as it
+        was (a what-if)."""
+        resolution, state = self._run(registry)
+        if keep:
+            self._state = state
+        return resolution
+
+    def _run(self, registry: LoadedRegistry) -> tuple[Resolution, _State]:
+        old = self._state
+        files: dict[str, _FileState] = {}
+        changed: set[str] = set()
+        for spec in registry.files:
+            before = old.files.get(spec.provenance) if old is not None else None
+            if before is not None and before.spec is spec:
+                files[spec.provenance] = before
+            else:
+                files[spec.provenance] = _file_state(spec, registry.name)
+                changed.add(spec.provenance)
+        if old is not None:
+            changed |= set(old.files) - set(files)
+        resolver = _Resolver(registry, self.deps, False)
+        if old is None:
+            return self._full(resolver, files)
+        while True:
+            dirty = self._dirty(old, files, changed)
+            # A refinement takes fields from its parent into its own spec: re-read its file rather
+            # than refine a spec an older parent already wrote into.
+            stale = {
+                g.provenance for g in dirty if g.is_refinement and g.provenance not in changed and g.file
+            }
+            if not stale:
+                break
+            for prov in stale:
+                files[prov] = _file_state(files[prov].spec, registry.name)
+            changed |= stale
+        return self._partial(resolver, old, files, dirty, changed)
+
+    # -- what an edit reaches -------------------------------------------------------------------
+
+    def _dirty(self, old: _State, files: dict[str, _FileState], changed: set[str]) -> list[UGroup]:
+        """The groups to resolve again, in registry order."""
+        touched = [g for p in changed for fs in (old.files.get(p), files.get(p)) if fs for g in fs.groups]
+        ids = {g.id for g in touched}
+        keys = {e.key for g in touched for e in g.attrs if not e.is_ref}
+        groups = [g for fs in files.values() for g in fs.groups]
+        renamed = _names(files) != old.names
+        none: frozenset[str] = frozenset()
+        dirty = {
+            id(g)
+            for g in groups
+            if g.provenance in changed
+            or g.id in ids
+            or not keys.isdisjoint(old.refs.get(id(g), none))  # a reference may now resolve differently
+            or (renamed and g.id in old.unresolved)  # its "Did you mean" may change
+        }
+        children: dict[str, list[UGroup]] = defaultdict(list)
+        by_id: dict[str, list[UGroup]] = defaultdict(list)
+        for fs in files.values():
+            for parent, g in fs.parents:
+                children[parent].append(g)
+        for g in groups:
+            by_id[g.id].append(g)
+        # Ids whose groups changed, old ids included (a renamed parent leaves its children unresolved).
+        todo = list(ids | {g.id for g in groups if id(g) in dirty})
+        seen = set(todo)
+        while todo:
+            gid = todo.pop()
+            for other in (*children.get(gid, ()), *by_id.get(gid, ())):
+                dirty.add(id(other))
+                if other.id not in seen:
+                    seen.add(other.id)
+                    todo.append(other.id)
+        return [g for g in groups if id(g) in dirty]
+
+    # -- resolving ------------------------------------------------------------------------------
+
+    def _full(self, r: _Resolver, files: dict[str, _FileState]) -> tuple[Resolution, _State]:
+        r.groups = [g for fs in files.values() for g in fs.groups]
+        for g in r.groups:
+            r.index[g.id].append(g)
+        r._resolve_inheritance()
+        defs = _definitions(files)
+        resolved = {id(g): r._resolve_group(g, defs) for g in r.groups}
+        by_group: dict[str, list[Diagnostic]] = defaultdict(list)
+        for d in r.diags:
+            by_group[d.group_id or ""].append(d)
+        state = _state(files, r, resolved, dict(by_group), {}, r.groups)
+        return self._finish(r, state, defs, None, set()), state
+
+    def _partial(
+        self, r: _Resolver, old: _State, files: dict[str, _FileState], dirty: list[UGroup], changed: set[str]
+    ) -> tuple[Resolution, _State]:
+        r.groups = [g for fs in files.values() for g in fs.groups]
+        for g in r.groups:
+            r.index[g.id].append(g)
+        again = {id(g) for g in dirty}
+        live = {id(g) for g in r.groups}
+        r.merged = {k: v for k, v in old.merged.items() if k in live and k not in again}
+        r._resolve_inheritance(dirty)
+        defs = _definitions(files)
+        resolved = {k: v for k, v in old.resolved.items() if k in live and k not in again}
+        for g in dirty:
+            resolved[id(g)] = r._resolve_group(g, defs)
+        dirty_ids = {g.id for g in dirty} | {g.id for g in old.groups if id(g) not in live}
+        by_group = {k: v for k, v in old.diagnostics.items() if k not in dirty_ids and k}
+        for d in r.diags:
+            by_group.setdefault(d.group_id or "", []).append(d)
+        refs = {k: v for k, v in old.refs.items() if k in live and k not in again}
+        state = _state(files, r, resolved, by_group, refs, dirty)
+        return self._finish(r, state, defs, old, changed), state
+
+    def _finish(
+        self, r: _Resolver, state: _State, defs: dict[str, Definition], old: _State | None, changed: set[str]
+    ) -> Resolution:
+        """Imports, the registry-wide duplicate checks (reused when no changed file could change them),
+        then the resolution as `run()` builds it."""
+        ordered = [state.resolved[id(g)] for g in r.groups]
+        r.diags = [d for g in _group_order(r.groups) for d in state.diagnostics.get(g, ())]
+        r.diags.extend(state.diagnostics.get("", ()))
+        ordered.extend(r._imports())
+        if old is not None and not _duplicates_changed(old, state, changed):
+            state.duplicates = old.duplicates
+            r.diags.extend(old.duplicates)
+        elif not _may_have_duplicates(state.files):
+            state.duplicates = []
+        else:
+            before = len(r.diags)
+            r._duplicates(defs)
+            state.duplicates = r.diags[before:]
+        return r.result(ordered, defs)
+
+
+def _state(
+    files: dict[str, _FileState],
+    r: _Resolver,
+    resolved: dict[int, ResolvedGroup],
+    diagnostics: dict[str, list[Diagnostic]],
+    refs: dict[int, frozenset[str]],
+    merged_now: list[UGroup],
+) -> _State:
+    """The state after a run: `refs` holds the references of the groups not merged in this run."""
+    for g in merged_now:
+        refs[id(g)] = frozenset(e.key for e in r.merged.get(id(g), ()) if e.is_ref)
+    unresolved = frozenset(k for k, ds in diagnostics.items() if any(d.code in _UNRESOLVED for d in ds))
+    return _State(files, r.merged, resolved, diagnostics, _names(files), r.groups, refs, unresolved)
+
+
+def _duplicates_changed(old: _State, new: _State, changed: set[str]) -> bool:
+    """Whether the duplicate checks can find something else: a changed file's ids or names changed, or
+    an old finding points into a changed file (its positions moved)."""
+    if list(old.files) != list(new.files):
+        return True
+    for prov in changed:
+        before, after = old.files.get(prov), new.files.get(prov)
+        if before is None or after is None or before.identity != after.identity:
+            return True
+    return any(d.file in changed or any(x.file in changed for x in d.related) for d in old.duplicates)
+
+
+def _may_have_duplicates(files: dict[str, _FileState]) -> bool:
+    """A quick look for anything the duplicate checks report: a group id, metric name or signal name
+    used twice, or an attribute defined by two attribute groups."""
+    found = [x for fs in files.values() for x in fs.identity]
+    ids = [x[0] for x in found]
+    metrics = [x[3] for x in found if x[1] == "metric" and not x[2] and x[3]]
+    names = [(x[1], x[4]) for x in found if x[1] in ("event", "entity", "span") and not x[2] and x[4]]
+    defined = [k for x in found for k in x[5]]
+    return any(len(set(v)) != len(v) for v in (ids, metrics, names, defined))
+
+
+def _definitions(files: dict[str, _FileState]) -> dict[str, Definition]:
+    """The first definition of every attribute, in registry order (as `_Resolver._definitions`)."""
+    defs: dict[str, Definition] = {}
+    for fs in files.values():
+        for key, d in fs.definitions:
+            defs.setdefault(key, d)
+    return defs
+
+
+def _names(files: dict[str, _FileState]) -> tuple[frozenset[str], frozenset[str]]:
+    """Attribute names and group ids: what a "Did you mean" chooses from."""
+    attrs = frozenset(k for fs in files.values() for k, _ in fs.definitions)
+    ids = frozenset(g.id for fs in files.values() for g in fs.groups)
+    return attrs, ids
+
+
+def _group_order(groups: list[UGroup]) -> list[str]:
+    """Group ids in registry order, each once."""
+    return list(dict.fromkeys(g.id for g in groups))
