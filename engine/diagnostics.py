@@ -7,6 +7,7 @@ carries a file and a range, and related locations (the other definition of a dup
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -140,15 +141,24 @@ _ALIASES = {
 
 def closest(word: str, options: list[str] | tuple[str, ...], cutoff: float = 0.6) -> str | None:
     """The option a misspelt word most likely meant (case, common type aliases, then similarity)."""
-    import difflib
-
     if not word or word in options:
         return None
+    return _closest(word, tuple(options), cutoff)
+
+
+@functools.lru_cache(maxsize=256)
+def _closest(word: str, options: tuple[str, ...], cutoff: float) -> str | None:
+    """`closest`, remembered: an editor asks again after every keystroke, over thousands of names."""
+    import difflib
+
     lowered = {o.lower(): o for o in options}
     for candidate in (word.lower(), _ALIASES.get(word.lower()), _alias_array(word.lower())):
         if candidate and candidate in lowered and lowered[candidate] != word:
             return lowered[candidate]
-    found = difflib.get_close_matches(word, list(options), n=1, cutoff=cutoff)
+    # difflib's ratio is at most 2·min(len)/(len+len): skip names too short or too long to reach cutoff.
+    low, high = len(word) * cutoff / (2 - cutoff), len(word) * (2 - cutoff) / cutoff
+    near = [o for o in options if low <= len(o) <= high]
+    found = difflib.get_close_matches(word, near, n=1, cutoff=cutoff)
     return found[0] if found else None
 
 

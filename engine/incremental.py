@@ -127,7 +127,9 @@ class Reresolver:
         """The groups to resolve again, in registry order."""
         touched = [g for p in changed for fs in (old.files.get(p), files.get(p)) if fs for g in fs.groups]
         ids = {g.id for g in touched}
-        keys = {e.key for g in touched for e in g.attrs if not e.is_ref}
+        keys = _changed_definitions(
+            [fs for p in changed if (fs := old.files.get(p))], [fs for p in changed if (fs := files.get(p))]
+        )
         groups = [g for fs in files.values() for g in fs.groups]
         renamed = _names(files) != old.names
         none: frozenset[str] = frozenset()
@@ -229,6 +231,27 @@ def _state(
         refs[id(g)] = frozenset(e.key for e in r.merged.get(id(g), ()) if e.is_ref)
     unresolved = frozenset(k for k, ds in diagnostics.items() if any(d.code in _UNRESOLVED for d in ds))
     return _State(files, r.merged, resolved, diagnostics, _names(files), r.groups, refs, unresolved)
+
+
+def _changed_definitions(before: list[_FileState], after: list[_FileState]) -> set[str]:
+    """The attributes whose definition an edit of these files changed (added, removed, or resolving to
+    something else): a brief edit reaches the groups referencing that one attribute, not all the file's."""
+
+    def firsts(states: list[_FileState]) -> dict[str, Definition]:
+        out: dict[str, Definition] = {}
+        for fs in states:
+            for key, d in fs.definitions:
+                out.setdefault(key, d)
+        return out
+
+    old, new = firsts(before), firsts(after)
+    return {
+        k
+        for k in old.keys() | new.keys()
+        if (a := old.get(k)) is None
+        or (b := new.get(k)) is None
+        or (a.attribute, a.group.id, a.group.dependency) != (b.attribute, b.group.id, b.group.dependency)
+    }
 
 
 def _duplicates_changed(old: _State, new: _State, changed: set[str]) -> bool:

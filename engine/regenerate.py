@@ -567,10 +567,13 @@ def stale_generations(
     records a generation of this registry; `locks` (found below `search` when not given) lets a caller
     look for lock files less often than it checks them.
     """
+    locks = find_locks(search) if locks is None else locks
+    if not locks:
+        return []
     root = root.resolve()
     digest: str | None = None
     found: list[StaleGeneration] = []
-    for lock_path in find_locks(search) if locks is None else locks:
+    for lock_path in locks:
         base = lock_path.parent
         for key, entry in sorted(read_lock(lock_path)["generations"].items()):
             if not isinstance(entry, dict) or _registry_root(entry, base) != root:

@@ -234,6 +234,8 @@ class _Resolver:
         self.index: dict[str, list[UGroup]] = defaultdict(list)
         self.merged: dict[int, list[AttrEntry]] = {}
         self.includes_of: dict[int, list[str]] = {}
+        self._names: tuple[str, ...] | None = None
+        self._group_ids: tuple[str, ...] | None = None
 
     def run(self) -> Resolution:
         for spec in self.registry.files:
@@ -391,10 +393,9 @@ class _Resolver:
 
     def _closest_group(self, missing: str) -> str | None:
         """The group id a missing parent most likely meant, from this registry and its dependencies."""
-        names = list(self.index)
-        for dep in self.deps:
-            names.extend(dep.by_id)
-        return closest(missing, names, cutoff=0.75)
+        if self._group_ids is None:
+            self._group_ids = (*self.index, *(gid for dep in self.deps for gid in dep.by_id))
+        return closest(missing, self._group_ids, cutoff=0.75)
 
     def _merge(self, g: UGroup, parents: list[str], bases: list[list[AttrEntry]]) -> None:
         merged: dict[str, AttrEntry] = {}
@@ -572,7 +573,7 @@ class _Resolver:
     def _unresolved_ref(self, g: UGroup, e: AttrEntry) -> None:
         prov = e.file.provenance if e.file else g.provenance
         rng = e.file.document.range_of((*e.path, "ref")) if e.file else g.id_range()
-        close = closest(e.key, sorted(self._all_attribute_names()), cutoff=0.75)
+        close = closest(e.key, self._attribute_names(), cutoff=0.75)
         self.diags.append(
             Diagnostic(
                 code="UnresolvedAttributeRef",
@@ -590,11 +591,14 @@ class _Resolver:
             )
         )
 
-    def _all_attribute_names(self) -> set[str]:
-        names = {e.key for g in self.groups for e in g.attrs if not e.is_ref}
-        for dep in self.deps:
-            names.update(dep.definitions)
-        return names
+    def _attribute_names(self) -> tuple[str, ...]:
+        """Every attribute name of the registry and its dependencies, sorted (computed once per run)."""
+        if self._names is None:
+            names = {e.key for g in self.groups for e in g.attrs if not e.is_ref}
+            for dep in self.deps:
+                names.update(dep.definitions)
+            self._names = tuple(sorted(names))
+        return self._names
 
     # -- imports from dependencies -----------------------------------------------------------
 

@@ -62,6 +62,7 @@ class WeavergenServer(LanguageServer):
         self.ready = asyncio.Event()
         self.engine = ThreadPoolExecutor(1, thread_name_prefix="weavergen-engine")
         self.policy_pool = ThreadPoolExecutor(1, thread_name_prefix="weavergen-policies")
+        self.poll_pool = ThreadPoolExecutor(1, thread_name_prefix="weavergen-poll")
         self.pull = False
         self.published: set[str] = set()
         self.poller: asyncio.Task[None] | None = None
@@ -291,10 +292,17 @@ class WeavergenServer(LanguageServer):
 
     async def poll_disk(self) -> None:
         """Fallback for clients that cannot watch files: notice disk changes every few seconds."""
+        loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(POLL_SECONDS)
             for ws in list(self.workspaces):
-                await self.disk_changed(ws, await self.run(ws.disk_changes) or [])
+                # Off the engine thread: a walk of the registry must not hold up an edit's re-check.
+                try:
+                    changed = await loop.run_in_executor(self.poll_pool, ws.disk_changes)
+                except Exception:
+                    log.exception("polling %s failed", ws.root)
+                    continue
+                await self.disk_changed(ws, changed)
 
     async def disk_changed(self, ws: RegistryWorkspace, paths: list[str]) -> None:
         """Files changed on disk: reload them together, except those an open document overrides."""
@@ -457,6 +465,7 @@ def shutdown(ls: WeavergenServer, params: None) -> None:
         task.cancel()
     ls.engine.shutdown(wait=False, cancel_futures=True)
     ls.policy_pool.shutdown(wait=False, cancel_futures=True)
+    ls.poll_pool.shutdown(wait=False, cancel_futures=True)
 
 
 def main(argv: list[str] | None = None) -> None:
