@@ -11,8 +11,9 @@ compares the two after every step of a series of edits.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from weavergen.diagnostics import Diagnostic
 from weavergen.groups import AttrEntry, UGroup, file_groups
@@ -30,8 +31,11 @@ class _FileState:
     groups: list[UGroup]
     definitions: list[tuple[str, Definition]]
     parents: list[tuple[str, UGroup]]
-    identity: tuple[object, ...]
-    """What the duplicate checks read of this file: ids, types, metric and signal names, definitions."""
+    claims: tuple[tuple[str, ...], ...]
+    """What the duplicate checks read of this file: group ids, metric and signal names, and the
+    attributes its attribute groups define — each must be unique in the registry."""
+    names: tuple[frozenset[str], frozenset[str]]
+    """The attribute names it defines and its group ids: what a "Did you mean" chooses from."""
 
 
 @dataclass(slots=True)
@@ -42,7 +46,6 @@ class _State:
     merged: dict[int, list[AttrEntry]]
     resolved: dict[int, ResolvedGroup]
     diagnostics: dict[str, list[Diagnostic]]
-    names: tuple[frozenset[str], frozenset[str]]
     groups: list[UGroup] = field(default_factory=list)
     refs: dict[int, frozenset[str]] = field(default_factory=dict)
     """The attribute names each group references (after inheritance)."""
@@ -50,6 +53,10 @@ class _State:
     """Ids of the groups with an unresolved reference or parent."""
     duplicates: list[Diagnostic] = field(default_factory=list)
     """The registry-wide duplicate findings."""
+    claims: dict[tuple[str, ...], int] = field(default_factory=dict)
+    """How many times each claim of the files is made."""
+    shared: set[tuple[str, ...]] = field(default_factory=set)
+    """The claims made more than once: when empty, the duplicate checks find nothing."""
 
 
 def _file_state(spec: SpecFile, registry: str) -> _FileState:
@@ -57,18 +64,17 @@ def _file_state(spec: SpecFile, registry: str) -> _FileState:
     defs = [
         (e.key, Definition(_attribute_from_id(e.spec), g, e)) for g in groups for e in g.attrs if not e.is_ref
     ]
-    identity = tuple(
-        (
-            g.id,
-            g.type,
-            g.is_refinement,
-            str(g.spec["metric_name"]) if g.spec.get("metric_name") else None,
-            str(g.spec["name"]) if g.spec.get("name") else None,
-            tuple(e.key for e in g.attrs if not e.is_ref) if g.type == "attribute_group" else (),
-        )
-        for g in groups
-    )
-    return _FileState(spec, groups, defs, [(p, g) for g in groups for p in _parents(g)], identity)
+    claims: list[tuple[str, ...]] = []
+    for g in groups:
+        claims.append(("id", g.id))
+        name = g.spec.get("metric_name") if g.type == "metric" else g.spec.get("name")
+        if name and not g.is_refinement and g.type in ("metric", "event", "entity", "span"):
+            claims.append(("name", g.type if g.type != "metric" else "metric", str(name)))
+        if g.type == "attribute_group":
+            claims.extend(("attr", e.key) for e in g.attrs if not e.is_ref)
+    names = (frozenset(k for k, _ in defs), frozenset(g.id for g in groups))
+    parents = [(p, g) for g in groups for p in _parents(g)]
+    return _FileState(spec, groups, defs, parents, tuple(claims), names)
 
 
 def _parents(g: UGroup) -> list[str]:
@@ -125,29 +131,29 @@ class Reresolver:
 
     def _dirty(self, old: _State, files: dict[str, _FileState], changed: set[str]) -> list[UGroup]:
         """The groups to resolve again, in registry order."""
-        touched = [g for p in changed for fs in (old.files.get(p), files.get(p)) if fs for g in fs.groups]
-        ids = {g.id for g in touched}
-        keys = _changed_definitions(
-            [fs for p in changed if (fs := old.files.get(p))], [fs for p in changed if (fs := files.get(p))]
+        before = [fs for p in changed if (fs := old.files.get(p))]
+        after = [fs for p in changed if (fs := files.get(p))]
+        ids = {g.id for fs in (*before, *after) for g in fs.groups}
+        keys = _changed_definitions(before, after)
+        renamed = any(
+            (old.files[p].names if p in old.files else None) != (files[p].names if p in files else None)
+            for p in changed
         )
         groups = [g for fs in files.values() for g in fs.groups]
-        renamed = _names(files) != old.names
-        none: frozenset[str] = frozenset()
-        dirty = {
-            id(g)
-            for g in groups
-            if g.provenance in changed
-            or g.id in ids
-            or not keys.isdisjoint(old.refs.get(id(g), none))  # a reference may now resolve differently
-            or (renamed and g.id in old.unresolved)  # its "Did you mean" may change
-        }
-        children: dict[str, list[UGroup]] = defaultdict(list)
         by_id: dict[str, list[UGroup]] = defaultdict(list)
+        for g in groups:
+            by_id[g.id].append(g)
+        dirty = {id(g) for fs in after for g in fs.groups}
+        dirty.update(id(g) for gid in ids for g in by_id.get(gid, ()))
+        if keys:  # groups whose references may now resolve, fail, or resolve differently
+            none: frozenset[str] = frozenset()
+            dirty.update(id(g) for g in groups if not keys.isdisjoint(old.refs.get(id(g), none)))
+        if renamed:  # the "Did you mean" of unresolved references may change
+            dirty.update(id(g) for gid in old.unresolved for g in by_id.get(gid, ()))
+        children: dict[str, list[UGroup]] = defaultdict(list)
         for fs in files.values():
             for parent, g in fs.parents:
                 children[parent].append(g)
-        for g in groups:
-            by_id[g.id].append(g)
         # Ids whose groups changed, old ids included (a renamed parent leaves its children unresolved).
         todo = list(ids | {g.id for g in groups if id(g) in dirty})
         seen = set(todo)
@@ -181,20 +187,20 @@ class Reresolver:
         r.groups = [g for fs in files.values() for g in fs.groups]
         for g in r.groups:
             r.index[g.id].append(g)
-        again = {id(g) for g in dirty}
-        live = {id(g) for g in r.groups}
-        r.merged = {k: v for k, v in old.merged.items() if k in live and k not in again}
+        # The old state still holds the replaced groups, so their ids cannot be reused meanwhile.
+        dead = [g for p in changed if (fs := old.files.get(p)) for g in fs.groups]
+        gone = [id(g) for g in (*dead, *dirty)]
+        r.merged = _without(old.merged, gone)
         r._resolve_inheritance(dirty)
         defs = _definitions(files)
-        resolved = {k: v for k, v in old.resolved.items() if k in live and k not in again}
+        resolved = _without(old.resolved, gone)
         for g in dirty:
             resolved[id(g)] = r._resolve_group(g, defs)
-        dirty_ids = {g.id for g in dirty} | {g.id for g in old.groups if id(g) not in live}
+        dirty_ids = {g.id for g in (*dirty, *dead)}
         by_group = {k: v for k, v in old.diagnostics.items() if k not in dirty_ids and k}
         for d in r.diags:
             by_group.setdefault(d.group_id or "", []).append(d)
-        refs = {k: v for k, v in old.refs.items() if k in live and k not in again}
-        state = _state(files, r, resolved, by_group, refs, dirty)
+        state = _state(files, r, resolved, by_group, _without(old.refs, gone), dirty)
         return self._finish(r, state, defs, old, changed), state
 
     def _finish(
@@ -206,10 +212,11 @@ class Reresolver:
         r.diags = [d for g in _group_order(r.groups) for d in state.diagnostics.get(g, ())]
         r.diags.extend(state.diagnostics.get("", ()))
         ordered.extend(r._imports())
+        state.claims, state.shared = _tally(old, state.files, changed)
         if old is not None and not _duplicates_changed(old, state, changed):
             state.duplicates = old.duplicates
             r.diags.extend(old.duplicates)
-        elif not _may_have_duplicates(state.files):
+        elif not state.shared:
             state.duplicates = []
         else:
             before = len(r.diags)
@@ -230,7 +237,7 @@ def _state(
     for g in merged_now:
         refs[id(g)] = frozenset(e.key for e in r.merged.get(id(g), ()) if e.is_ref)
     unresolved = frozenset(k for k, ds in diagnostics.items() if any(d.code in _UNRESOLVED for d in ds))
-    return _State(files, r.merged, resolved, diagnostics, _names(files), r.groups, refs, unresolved)
+    return _State(files, r.merged, resolved, diagnostics, r.groups, refs, unresolved)
 
 
 def _changed_definitions(before: list[_FileState], after: list[_FileState]) -> set[str]:
@@ -261,20 +268,44 @@ def _duplicates_changed(old: _State, new: _State, changed: set[str]) -> bool:
         return True
     for prov in changed:
         before, after = old.files.get(prov), new.files.get(prov)
-        if before is None or after is None or before.identity != after.identity:
+        if before is None or after is None or before.claims != after.claims:
             return True
     return any(d.file in changed or any(x.file in changed for x in d.related) for d in old.duplicates)
 
 
-def _may_have_duplicates(files: dict[str, _FileState]) -> bool:
-    """A quick look for anything the duplicate checks report: a group id, metric name or signal name
-    used twice, or an attribute defined by two attribute groups."""
-    found = [x for fs in files.values() for x in fs.identity]
-    ids = [x[0] for x in found]
-    metrics = [x[3] for x in found if x[1] == "metric" and not x[2] and x[3]]
-    names = [(x[1], x[4]) for x in found if x[1] in ("event", "entity", "span") and not x[2] and x[4]]
-    defined = [k for x in found for k in x[5]]
-    return any(len(set(v)) != len(v) for v in (ids, metrics, names, defined))
+def _tally(
+    old: _State | None, files: dict[str, _FileState], changed: set[str]
+) -> tuple[dict[tuple[str, ...], int], set[tuple[str, ...]]]:
+    """Count the files' claims (from scratch, or the old counts updated for the changed files) and
+    list those made more than once."""
+    if old is None:
+        counts = Counter(c for fs in files.values() for c in fs.claims)
+        return dict(counts), {c for c, n in counts.items() if n > 1}
+    tally, shared = dict(old.claims), set(old.shared)
+    for p in changed:
+        for fs, step in ((old.files.get(p), -1), (files.get(p), 1)):
+            for c in fs.claims if fs is not None else ():
+                n = tally.get(c, 0) + step
+                if n > 0:
+                    tally[c] = n
+                else:
+                    tally.pop(c, None)
+                if n > 1:
+                    shared.add(c)
+                else:
+                    shared.discard(c)
+    return tally, shared
+
+
+T = TypeVar("T")
+
+
+def _without(table: dict[int, T], gone: list[int]) -> dict[int, T]:
+    """A copy of a table keyed by group identity, without the given groups."""
+    out = dict(table)
+    for k in gone:
+        out.pop(k, None)
+    return out
 
 
 def _definitions(files: dict[str, _FileState]) -> dict[str, Definition]:
@@ -284,13 +315,6 @@ def _definitions(files: dict[str, _FileState]) -> dict[str, Definition]:
         for key, d in fs.definitions:
             defs.setdefault(key, d)
     return defs
-
-
-def _names(files: dict[str, _FileState]) -> tuple[frozenset[str], frozenset[str]]:
-    """Attribute names and group ids: what a "Did you mean" chooses from."""
-    attrs = frozenset(k for fs in files.values() for k, _ in fs.definitions)
-    ids = frozenset(g.id for fs in files.values() for g in fs.groups)
-    return attrs, ids
 
 
 def _group_order(groups: list[UGroup]) -> list[str]:
