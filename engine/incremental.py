@@ -5,7 +5,7 @@ change the groups of that file, the groups that share an id with them, extend or
 depth), or reference an attribute they define — and, when the set of names changes, the "Did you mean"
 of the groups that have unresolved references. Everything else (the unresolved groups read from
 files, their merged attributes, their resolved form and their diagnostics) is reused from the previous
-resolution. The result is the same `Resolution` a full `_Resolver.run()` gives: `tests/test_incremental.py`
+resolution. The result is the same `Resolution` a full `Resolver.run()` gives: `tests/test_incremental.py`
 compares the two after every step of a series of edits.
 """
 
@@ -18,7 +18,8 @@ from typing import TypeVar
 from weavergen.diagnostics import Diagnostic
 from weavergen.groups import AttrEntry, UGroup, file_groups
 from weavergen.registry import LoadedRegistry, SpecFile
-from weavergen.resolve import Definition, Resolution, ResolvedGroup, _attribute_from_id, _Resolver
+from weavergen.resolve import Definition, Resolution, ResolvedGroup, Resolver
+from weavergen.resolve.attributes import attribute_from_id
 
 _UNRESOLVED = ("UnresolvedAttributeRef", "UnresolvedExtendsRef", "UnresolvedIncludeRef")
 
@@ -36,6 +37,8 @@ class _FileState:
     attributes its attribute groups define — each must be unique in the registry."""
     names: tuple[frozenset[str], frozenset[str]]
     """The attribute names it defines and its group ids: what a "Did you mean" chooses from."""
+    prefixed: frozenset[str]
+    """The names its `prefix: true` refs define (from attributes that may live in other files)."""
 
 
 @dataclass(slots=True)
@@ -47,6 +50,7 @@ class _State:
     resolved: dict[int, ResolvedGroup]
     diagnostics: dict[str, list[Diagnostic]]
     groups: list[UGroup] = field(default_factory=list)
+    defs: dict[str, Definition] = field(default_factory=dict)
     refs: dict[int, frozenset[str]] = field(default_factory=dict)
     """The attribute names each group references (after inheritance)."""
     unresolved: frozenset[str] = frozenset()
@@ -62,7 +66,7 @@ class _State:
 def _file_state(spec: SpecFile, registry: str) -> _FileState:
     groups = file_groups(spec, registry, False)
     defs = [
-        (e.key, Definition(_attribute_from_id(e.spec), g, e)) for g in groups for e in g.attrs if not e.is_ref
+        (e.key, Definition(attribute_from_id(e.spec), g, e)) for g in groups for e in g.attrs if not e.is_ref
     ]
     claims: list[tuple[str, ...]] = []
     for g in groups:
@@ -74,7 +78,8 @@ def _file_state(spec: SpecFile, registry: str) -> _FileState:
             claims.extend(("attr", e.key) for e in g.attrs if not e.is_ref)
     names = (frozenset(k for k, _ in defs), frozenset(g.id for g in groups))
     parents = [(p, g) for g in groups for p in _parents(g)]
-    return _FileState(spec, groups, defs, parents, tuple(claims), names)
+    prefixed = frozenset(e.key for g in groups for e in g.attrs if e.name is not None)
+    return _FileState(spec, groups, defs, parents, tuple(claims), names, prefixed)
 
 
 def _parents(g: UGroup) -> list[str]:
@@ -110,11 +115,12 @@ class Reresolver:
                 changed.add(spec.provenance)
         if old is not None:
             changed |= set(old.files) - set(files)
-        resolver = _Resolver(registry, self.deps, False)
+        resolver = Resolver(registry, self.deps, False)
         if old is None:
             return self._full(resolver, files)
         while True:
-            dirty = self._dirty(old, files, changed)
+            defs = _definitions(files, resolver)
+            dirty = self._dirty(old, files, changed, defs)
             # A refinement takes fields from its parent into its own spec: re-read its file rather
             # than refine a spec an older parent already wrote into.
             stale = {
@@ -125,16 +131,20 @@ class Reresolver:
             for prov in stale:
                 files[prov] = _file_state(files[prov].spec, registry.name)
             changed |= stale
-        return self._partial(resolver, old, files, dirty, changed)
+        return self._partial(resolver, old, files, dirty, changed, defs)
 
     # -- what an edit reaches -------------------------------------------------------------------
 
-    def _dirty(self, old: _State, files: dict[str, _FileState], changed: set[str]) -> list[UGroup]:
+    def _dirty(
+        self, old: _State, files: dict[str, _FileState], changed: set[str], defs: dict[str, Definition]
+    ) -> list[UGroup]:
         """The groups to resolve again, in registry order."""
         before = [fs for p in changed if (fs := old.files.get(p))]
         after = [fs for p in changed if (fs := files.get(p))]
         ids = {g.id for fs in (*before, *after) for g in fs.groups}
-        keys = _changed_definitions(before, after)
+        candidates = {k for fs in (*before, *after) for k in fs.names[0]}
+        candidates.update(k for fs in (*old.files.values(), *after) for k in fs.prefixed)
+        keys = _changed_definitions(old.defs, defs, candidates)
         renamed = any(
             (old.files[p].names if p in old.files else None) != (files[p].names if p in files else None)
             for p in changed
@@ -168,21 +178,27 @@ class Reresolver:
 
     # -- resolving ------------------------------------------------------------------------------
 
-    def _full(self, r: _Resolver, files: dict[str, _FileState]) -> tuple[Resolution, _State]:
+    def _full(self, r: Resolver, files: dict[str, _FileState]) -> tuple[Resolution, _State]:
         r.groups = [g for fs in files.values() for g in fs.groups]
         for g in r.groups:
             r.index[g.id].append(g)
         r._resolve_inheritance()
-        defs = _definitions(files)
+        defs = _definitions(files, r)
         resolved = {id(g): r._resolve_group(g, defs) for g in r.groups}
         by_group: dict[str, list[Diagnostic]] = defaultdict(list)
         for d in r.diags:
             by_group[d.group_id or ""].append(d)
-        state = _state(files, r, resolved, dict(by_group), {}, r.groups)
+        state = _state(files, r, resolved, dict(by_group), {}, r.groups, defs)
         return self._finish(r, state, defs, None, set()), state
 
     def _partial(
-        self, r: _Resolver, old: _State, files: dict[str, _FileState], dirty: list[UGroup], changed: set[str]
+        self,
+        r: Resolver,
+        old: _State,
+        files: dict[str, _FileState],
+        dirty: list[UGroup],
+        changed: set[str],
+        defs: dict[str, Definition],
     ) -> tuple[Resolution, _State]:
         r.groups = [g for fs in files.values() for g in fs.groups]
         for g in r.groups:
@@ -192,7 +208,6 @@ class Reresolver:
         gone = [id(g) for g in (*dead, *dirty)]
         r.merged = _without(old.merged, gone)
         r._resolve_inheritance(dirty)
-        defs = _definitions(files)
         resolved = _without(old.resolved, gone)
         for g in dirty:
             resolved[id(g)] = r._resolve_group(g, defs)
@@ -200,11 +215,11 @@ class Reresolver:
         by_group = {k: v for k, v in old.diagnostics.items() if k not in dirty_ids and k}
         for d in r.diags:
             by_group.setdefault(d.group_id or "", []).append(d)
-        state = _state(files, r, resolved, by_group, _without(old.refs, gone), dirty)
+        state = _state(files, r, resolved, by_group, _without(old.refs, gone), dirty, defs)
         return self._finish(r, state, defs, old, changed), state
 
     def _finish(
-        self, r: _Resolver, state: _State, defs: dict[str, Definition], old: _State | None, changed: set[str]
+        self, r: Resolver, state: _State, defs: dict[str, Definition], old: _State | None, changed: set[str]
     ) -> Resolution:
         """Imports, the registry-wide duplicate checks (reused when no changed file could change them),
         then the resolution as `run()` builds it."""
@@ -227,38 +242,37 @@ class Reresolver:
 
 def _state(
     files: dict[str, _FileState],
-    r: _Resolver,
+    r: Resolver,
     resolved: dict[int, ResolvedGroup],
     diagnostics: dict[str, list[Diagnostic]],
     refs: dict[int, frozenset[str]],
     merged_now: list[UGroup],
+    defs: dict[str, Definition],
 ) -> _State:
     """The state after a run: `refs` holds the references of the groups not merged in this run."""
     for g in merged_now:
-        refs[id(g)] = frozenset(e.key for e in r.merged.get(id(g), ()) if e.is_ref)
+        refs[id(g)] = frozenset(_looked_up(e) for e in r.merged.get(id(g), ()) if e.is_ref)
     unresolved = frozenset(k for k, ds in diagnostics.items() if any(d.code in _UNRESOLVED for d in ds))
-    return _State(files, r.merged, resolved, diagnostics, r.groups, refs, unresolved)
+    return _State(files, r.merged, resolved, diagnostics, r.groups, defs, refs, unresolved)
 
 
-def _changed_definitions(before: list[_FileState], after: list[_FileState]) -> set[str]:
-    """The attributes whose definition an edit of these files changed (added, removed, or resolving to
-    something else): a brief edit reaches the groups referencing that one attribute, not all the file's."""
+def _changed_definitions(old: dict[str, Definition], new: dict[str, Definition], keys: set[str]) -> set[str]:
+    """Of these attribute names, those whose definition changed (added, removed, or resolving to something
+    else): a brief edit reaches the groups referencing that one attribute, not all the file's."""
 
-    def firsts(states: list[_FileState]) -> dict[str, Definition]:
-        out: dict[str, Definition] = {}
-        for fs in states:
-            for key, d in fs.definitions:
-                out.setdefault(key, d)
-        return out
+    def same(a: Definition | None, b: Definition | None) -> bool:
+        if a is b:
+            return True
+        if a is None or b is None:
+            return False
+        return (a.attribute, a.group.id, a.group.dependency) == (b.attribute, b.group.id, b.group.dependency)
 
-    old, new = firsts(before), firsts(after)
-    return {
-        k
-        for k in old.keys() | new.keys()
-        if (a := old.get(k)) is None
-        or (b := new.get(k)) is None
-        or (a.attribute, a.group.id, a.group.dependency) != (b.attribute, b.group.id, b.group.dependency)
-    }
+    return {k for k in keys if not same(old.get(k), new.get(k))}
+
+
+def _looked_up(e: AttrEntry) -> str:
+    """The attribute name a ref entry is resolved by (a `prefix: true` ref: the attribute it names)."""
+    return str(e.spec.get("ref")) if e.name is not None else e.key
 
 
 def _duplicates_changed(old: _State, new: _State, changed: set[str]) -> bool:
@@ -308,12 +322,16 @@ def _without(table: dict[int, T], gone: list[int]) -> dict[int, T]:
     return out
 
 
-def _definitions(files: dict[str, _FileState]) -> dict[str, Definition]:
-    """The first definition of every attribute, in registry order (as `_Resolver._definitions`)."""
+def _definitions(files: dict[str, _FileState], r: Resolver) -> dict[str, Definition]:
+    """The first definition of every attribute, in registry order, then those `prefix: true` refs make
+    (as `Resolver._definitions`)."""
     defs: dict[str, Definition] = {}
     for fs in files.values():
         for key, d in fs.definitions:
             defs.setdefault(key, d)
+    if any(fs.prefixed for fs in files.values()):
+        r.groups = [g for fs in files.values() for g in fs.groups]
+        r._prefixed_definitions(defs)
     return defs
 
 

@@ -21,7 +21,7 @@ from weavergen.document import digest_of, parse
 from weavergen.fixes import Fix, fixes_for, hints
 from weavergen.incremental import Reresolver
 from weavergen.registry import MANIFEST_NAMES, LoadedRegistry, SpecFile, load_file, load_registry
-from weavergen.resolve import Resolution, resolve
+from weavergen.resolve import Resolution, resolve, resolve_dependencies
 from weavergen.validate import validate_document
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -305,12 +305,7 @@ class RegistryWorkspace:
         for path, text in self.overlays.items():
             if not self.is_manifest(path):
                 registry.files = _replaced(registry.files, path, self._load_one(path, text))
-        deps = [resolve(d) for d in registry.dependencies]
-        for dep in deps:
-            for groups in dep.all_groups.values():
-                for g in groups:
-                    g.dependency = True
-        return registry, deps
+        return registry, resolve_dependencies(registry)
 
     def _load_one(self, path: str, text: str | None) -> SpecFile | None:
         """Parse and validate one file from `text` or from disk; None when it is gone or not ours.

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from weavergen.resolve import Resolution, _Resolver
+from weavergen.resolve import Resolution, Resolver
 from weavergen.workspace import RegistryWorkspace
 
 REPO = Path(__file__).resolve().parent.parent
@@ -86,7 +86,7 @@ def canon(res: Resolution) -> dict[str, Any]:
 
 def assert_same_as_full(ws: RegistryWorkspace, step: str) -> None:
     snap = ws.snapshot()
-    full = _Resolver(snap.registry, ws._deps, False).run()
+    full = Resolver(snap.registry, ws._deps, False).run()
     assert canon(snap.resolution) == canon(full), step
 
 

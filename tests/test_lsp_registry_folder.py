@@ -47,7 +47,7 @@ async def client(lsp_client: LanguageClient) -> Any:
 
 def registry_messages(client: LanguageClient) -> list[str]:
     """The server's log messages about the registries it found."""
-    return [m.message for m in client.log_messages if m.message.startswith("weavergen: registry ")]
+    return [m.message.split(": ", 1)[1] for m in client.log_messages if ": registry /" in m.message]
 
 
 async def wait_logged(client: LanguageClient, count: int) -> list[str]:
@@ -119,7 +119,7 @@ async def test_a_v2_folder_is_a_registry_and_a_manifest_folder_says_so(
         )
     )
     messages = await wait_logged(client, 2)
-    by_root = {m.split(":")[1].strip().split(" ")[1]: m for m in messages}
+    by_root = {m.split(" ")[1].rstrip(":"): m for m in messages}
     assert "no manifest" in by_root[str(v2.resolve())]
     assert "manifest.yaml" in by_root[str(v1.resolve())]
     some_v2 = sorted(v2.rglob("*.yaml"))[0]
