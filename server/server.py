@@ -72,7 +72,6 @@ class WeavergenServer(LanguageServer):
         self.background: set[asyncio.Task[Any]] = set()
         self.announced: set[Path] = set()
 
-
         self.log_handler: logs.ClientLogHandler | None = None
         self.closing = False
 
