@@ -200,7 +200,7 @@ def _suggestion(err: Any, data: Any, root: Any, message: str, path: Path) -> str
     if err["type"] == "extra_forbidden" and path:
         _, parent, _ = _walk_types(root, tuple(err["loc"]))
         owner, _, _ = _data_path(data, path[:-1])
-        mapping = owner if isinstance(owner, dict) else {}
+        mapping: dict[Any, Any] = owner if isinstance(owner, dict) else {}
         if parent is None:
             return None
         names = [
