@@ -82,7 +82,7 @@ def fix(
     AI fixes are offered only after the engine has applied them to an in-memory copy of the registry and
     re-checked it: the diagnostic must go away and no new error may appear.
     """
-    from weavergen.fixes import fix_registry
+    from weavergen.fixer import fix_registry
     from weavergen.output import OutputError, replace_text
     from weavergen.registry import registry_root_of
 

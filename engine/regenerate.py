@@ -194,21 +194,28 @@ def _registry_root(entry: dict[str, Any], base: Path) -> Path | None:
 
 
 def stale_generations(
-    root: Path, texts: Iterable[tuple[str, str]], search: Sequence[Path]
+    root: Path, texts: Iterable[tuple[str, str]], search: Sequence[Path], locks: Sequence[Path] | None = None
 ) -> list[StaleGeneration]:
     """Generations of the registry at `root` (its current file texts given) that are out of date.
 
     Cheap enough for an editor: compares digests of the registry texts, of the template files and of
-    the outputs on disk with the lock, without rendering anything.
+    the outputs on disk with the lock, without rendering anything. `texts` is read only when a lock
+    records a generation of this registry; `locks` (found below `search` when not given) lets a caller
+    look for lock files less often than it checks them.
     """
+    locks = find_locks(search) if locks is None else locks
+    if not locks:
+        return []
     root = root.resolve()
-    digest = digest_texts((relative_path(Path(p), root), text) for p, text in texts)
+    digest: str | None = None
     found: list[StaleGeneration] = []
-    for lock_path in find_locks(search):
+    for lock_path in locks:
         base = lock_path.parent
         for key, entry in sorted(read_lock(lock_path)["generations"].items()):
             if entry_problems(lock_path, entry) or _registry_root(entry, base) != root:
                 continue
+            if digest is None:
+                digest = digest_texts((relative_path(Path(p), root), text) for p, text in texts)
             causes = []
             inputs = entry.get("inputs") or {}
             if inputs.get("registry") != digest:
