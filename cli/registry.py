@@ -476,8 +476,9 @@ def json_schema_command(
             "-j",
             "--json-schema",
             metavar="<JSON_SCHEMA>",
-            help="resolved-registry, semconv-group, semconv-definition-v2, policy-finding, diff, diff-v2, "
-            "definition-manifest-v2, publication-manifest-v2 or weaver-config. [default: resolved-registry]",
+            help="resolved-registry, semconv-group, semconv-definition-v2, resolved-registry-v2, "
+            "materialized-registry-v2, diff, diff-v2, publication-manifest-v2, definition-manifest-v2, "
+            "policy-finding or weaver-config. [default: resolved-registry]",
         ),
     ] = "resolved-registry",
     output: Annotated[

@@ -3,8 +3,8 @@
 `semconv-group` and `semconv-definition-v2` come from the pydantic models the checker validates files
 with (`model.py`), so the schema accepts exactly the files the checker accepts. `resolved-registry` and
 `policy-finding` come from the models below, which describe what `registry resolve` writes and what a
-Rego policy returns; the manifests, the v2 diff and `.weaver.toml` from `schema_models.py`, the v2 resolved and
-materialized registries from `schema_models_v2.py`: every kind of weaver 0.25.1.
+Rego policy returns; the manifests, the v2 diff and `.weaver.toml` from `schema_models.py`, the v2
+resolved and materialized registries from `schema_models_v2.py`: every kind of weaver 0.25.1.
 """
 
 from __future__ import annotations
