@@ -1,6 +1,6 @@
 """Models of weaver's v2 registries, for `registry json-schema -j materialized-registry-v2` (what `--v2`
-templates and policies see, `registry resolve --v2`) and `-j resolved-registry-v2` (the `resolved.yaml` of
-a published registry: attributes in a catalog, signals referring to them by index).
+templates and policies see, `registry resolve --v2`), and the parts `-j resolved-registry-v2`
+(`schema_models_resolved.py`: attributes in a catalog, signals referring to them by index) shares.
 
 Both forms share every part but a signal's attributes: full attributes in the materialized registry,
 `{base: <catalog index>, requirement_level}` in the resolved one. Signals and attributes reject unknown
@@ -52,15 +52,19 @@ Examples = Annotated[Any, WithJsonSchema(EXAMPLES_SCHEMA)]
 ValueSpec = Annotated[Any, WithJsonSchema(VALUE_SCHEMA)]
 
 
-class _Open(BaseModel):
+class OpenModel(BaseModel):
+    """A part whose unknown keys weaver's serde ignores."""
+
     model_config = ConfigDict(extra="allow")
 
 
-class _Closed(BaseModel):
+class ClosedModel(BaseModel):
+    """A part with weaver's `deny_unknown_fields`."""
+
     model_config = ConfigDict(extra="forbid")
 
 
-class DeprecatedRenamed(_Open):
+class DeprecatedRenamed(OpenModel):
     """Deprecated and renamed: `renamed_to` names the replacement."""
 
     reason: Literal["renamed"]
@@ -68,26 +72,26 @@ class DeprecatedRenamed(_Open):
     note: str | None = None
 
 
-class DeprecatedNoted(_Open):
+class DeprecatedNoted(OpenModel):
     """Deprecated, obsoleted or for another reason, with a note."""
 
     reason: Literal["obsoleted", "uncategorized", "unspecified"]
     note: str
 
 
-class ConditionallyRequired(_Open):
+class ConditionallyRequired(OpenModel):
     """Required under the condition the text gives."""
 
     conditionally_required: str
 
 
-class RecommendedWhen(_Open):
+class RecommendedWhen(OpenModel):
     """Recommended, with a text."""
 
     recommended: str
 
 
-class OptInWhen(_Open):
+class OptInWhen(OpenModel):
     """Opt-in, with a text."""
 
     opt_in: str
@@ -98,7 +102,7 @@ RequirementLevel = (
 )
 
 
-class EnumEntry(_Closed):
+class EnumEntry(ClosedModel):
     """A member of an enum attribute type."""
 
     id: str
@@ -110,19 +114,19 @@ class EnumEntry(_Closed):
     annotations: dict[str, Any] | None = None
 
 
-class EnumType(_Open):
+class EnumType(OpenModel):
     """An enum attribute type."""
 
     members: list[EnumEntry]
 
 
-class SpanName(_Closed):
+class SpanName(ClosedModel):
     """A span's name, described by a note."""
 
     note: str
 
 
-class _Described(_Closed):
+class Described(ClosedModel):
     """What every attribute and signal has."""
 
     brief: str
@@ -135,14 +139,14 @@ class _Described(_Closed):
 # --- the materialized registry ---------------------------------------------------------------------------
 
 
-class MaterializedProvenance(_Open):
+class MaterializedProvenance(OpenModel):
     """Where a definition comes from: its file, and the registry of a dependency's."""
 
     path: str | None = None
     source: str | None = None
 
 
-class Attribute(_Described):
+class Attribute(Described):
     """A registry attribute."""
 
     key: str
@@ -163,20 +167,20 @@ class SpanAttribute(SignalAttribute):
     sampling_relevant: bool | None = None
 
 
-class EntityRef(_Closed):
+class EntityRef(ClosedModel):
     """An entity a signal is associated with."""
 
     type: str
     provenance: MaterializedProvenance | None = None
 
 
-class OneOfEntities(_Open):
+class OneOfEntities(OpenModel):
     """Any one of these associations."""
 
     one_of: list[EntityAssociation]
 
 
-class AllOfEntities(_Open):
+class AllOfEntities(OpenModel):
     """All of these associations."""
 
     all_of: list[EntityAssociation]
@@ -187,7 +191,7 @@ class AllOfEntities(_Open):
 EntityAssociation = str | EntityRef | OneOfEntities | AllOfEntities
 
 
-class _Signal(_Described):
+class _Signal(Described):
     provenance: MaterializedProvenance | None = None
     requirement_level: SignalRequirementLevel | None = None
 
@@ -196,7 +200,7 @@ class _Associated(_Signal):
     entity_associations: list[EntityAssociation] = Field(default_factory=list)
 
 
-class AttributeGroup(_Described):
+class AttributeGroup(Described):
     """A public attribute group."""
 
     id: str
@@ -265,7 +269,7 @@ class EntityRefinement(Entity):
     id: str
 
 
-class Registry(_Closed):
+class Registry(ClosedModel):
     """The registry's own definitions."""
 
     attributes: list[Attribute]
@@ -276,7 +280,7 @@ class Registry(_Closed):
     entities: list[Entity]
 
 
-class Refinements(_Closed):
+class Refinements(ClosedModel):
     """The refinements of signals."""
 
     metrics: list[MetricRefinement]
@@ -285,171 +289,10 @@ class Refinements(_Closed):
     entities: list[EntityRefinement]
 
 
-class MaterializedRegistry(_Open):
+class MaterializedRegistry(OpenModel):
     """A v2 registry with every reference expanded: what `--v2` templates and policies see."""
 
     schema_url: str
     registry: Registry
     refinements: Refinements
     dependencies: list[MaterializedRegistry] = Field(default_factory=list)
-
-
-# --- the resolved registry (a published registry's resolved.yaml) ----------------------------------------
-
-CatalogIndex = Annotated[int, Field(ge=0)]
-
-
-class ResolvedProvenance(_Open):
-    """The dependency a definition comes from (its index in `dependencies`), if any."""
-
-    source: CatalogIndex | None = None
-
-
-class AttributeRef(_Closed):
-    """A signal's attribute: an index into the catalog and its requirement level there."""
-
-    base: CatalogIndex
-    requirement_level: RequirementLevel
-
-
-class SpanAttributeRef(AttributeRef):
-    """A span's attribute."""
-
-    sampling_relevant: bool | None = None
-
-
-class ResolvedEntityRef(_Closed):
-    """An entity a signal is associated with."""
-
-    type: str
-    provenance: ResolvedProvenance | None = None
-
-
-class ResolvedOneOf(_Open):
-    """Any one of these associations."""
-
-    one_of: list[ResolvedEntityAssociation]
-
-
-class ResolvedAllOf(_Open):
-    """All of these associations."""
-
-    all_of: list[ResolvedEntityAssociation]
-
-
-ResolvedEntityAssociation = str | ResolvedEntityRef | ResolvedOneOf | ResolvedAllOf
-
-
-class CatalogAttribute(Attribute):
-    """An attribute of the catalog."""
-
-    provenance: ResolvedProvenance | None = None  # type: ignore[assignment]
-
-
-class _ResolvedSignal(_Described):
-    provenance: ResolvedProvenance | None = None
-    requirement_level: SignalRequirementLevel | None = None
-
-
-class _ResolvedAssociated(_ResolvedSignal):
-    entity_associations: list[ResolvedEntityAssociation] = Field(default_factory=list)
-
-
-class ResolvedAttributeGroup(_Described):
-    """A public attribute group."""
-
-    id: str
-    attributes: list[AttributeRef]
-    provenance: ResolvedProvenance | None = None
-
-
-class ResolvedMetric(_ResolvedAssociated):
-    """A metric."""
-
-    name: str
-    instrument: Instrument
-    unit: str
-    attributes: list[AttributeRef] = Field(default_factory=list)
-
-
-class ResolvedSpan(_ResolvedAssociated):
-    """A span."""
-
-    type: str
-    kind: SpanKind
-    name: SpanName
-    attributes: list[SpanAttributeRef] = Field(default_factory=list)
-
-
-class ResolvedEvent(_ResolvedAssociated):
-    """An event."""
-
-    name: str
-    attributes: list[AttributeRef] = Field(default_factory=list)
-
-
-class ResolvedEntity(_ResolvedSignal):
-    """An entity."""
-
-    type: str
-    identity: list[AttributeRef]
-    description: list[AttributeRef] = Field(default_factory=list)
-
-
-class ResolvedMetricRefinement(ResolvedMetric):
-    """A refinement of a metric."""
-
-    model_config = ConfigDict(extra="allow")
-    id: str
-
-
-class ResolvedSpanRefinement(ResolvedSpan):
-    """A refinement of a span."""
-
-    model_config = ConfigDict(extra="allow")
-    id: str
-
-
-class ResolvedEventRefinement(ResolvedEvent):
-    """A refinement of an event."""
-
-    model_config = ConfigDict(extra="allow")
-    id: str
-
-
-class ResolvedEntityRefinement(ResolvedEntity):
-    """A refinement of an entity."""
-
-    model_config = ConfigDict(extra="allow")
-    id: str
-
-
-class ResolvedRegistryTable(_Closed):
-    """The registry's own definitions; attributes are indexes into the catalog."""
-
-    attributes: list[CatalogIndex]
-    attribute_groups: list[ResolvedAttributeGroup]
-    metrics: list[ResolvedMetric]
-    spans: list[ResolvedSpan]
-    events: list[ResolvedEvent]
-    entities: list[ResolvedEntity]
-
-
-class ResolvedRefinements(_Closed):
-    """The refinements of signals."""
-
-    metrics: list[ResolvedMetricRefinement]
-    spans: list[ResolvedSpanRefinement]
-    events: list[ResolvedEventRefinement]
-    entities: list[ResolvedEntityRefinement] = Field(default_factory=list)
-
-
-class ResolvedRegistryV2(_Open):
-    """A published v2 registry: `file_format: resolved/2.0`, an attribute catalog, signals by reference."""
-
-    file_format: Literal["resolved/2.0"]
-    schema_url: str
-    attribute_catalog: list[CatalogAttribute]
-    registry: ResolvedRegistryTable
-    refinements: ResolvedRefinements
-    dependencies: list[str] = Field(default_factory=list, json_schema_extra={"uniqueItems": True})

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from weavergen import model, schema_models, schema_models_v2
+from weavergen import model, schema_models, schema_models_resolved, schema_models_v2
 from weavergen.model import (
     AttributeTypeName,
     GroupType,
@@ -295,7 +295,7 @@ SUPPORTED = {
         schema_models.WeaverConfig, "WeaverConfigSchema", "The `.weaver.toml` project configuration file."
     ),
     "resolved-registry-v2": _model_schema(
-        schema_models_v2.ResolvedRegistryV2,
+        schema_models_resolved.ResolvedRegistryV2,
         "ResolvedTelemetrySchema",
         "A published v2 registry (`resolved.yaml`): an attribute catalog and signals referring to it.",
     ),
