@@ -315,7 +315,8 @@ def list_template_files(target_dir: Path) -> list[str]:
 
 def apply_project_template(config: ForgeConfig, toml_path: str | None) -> list[Diagnostic]:
     """Overlay `.weaver.toml [template]` (acronyms, text_maps) on a merged weaver.yaml, as weaver does:
-    toml acronyms replace case-insensitive duplicates, toml text maps add to and override the yaml's."""
+    toml acronyms replace case-insensitive duplicates; a toml text map replaces the yaml's map of the same
+    name whole (weaver inserts each `[template.text_maps.<name>]` table into the map of maps, no merge)."""
     if not toml_path:
         return []
     import tomllib
@@ -338,5 +339,5 @@ def apply_project_template(config: ForgeConfig, toml_path: str | None) -> list[D
             out.append(_invalid(toml_path, None, "`[template] text_maps` must be tables of strings"))
         else:
             for name, table in text_maps.items():
-                config.text_maps[name] = {**config.text_maps.get(name, {}), **table}
+                config.text_maps[name] = dict(table)
     return out
