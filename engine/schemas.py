@@ -156,7 +156,7 @@ class ResolvedAttribute(_Out):
     tag: str | None = Field(default=None, description="A tag (sub-group) of the attribute.")
     requirement_level: RequirementLevel = Field(description="How strongly the attribute is required.")
     sampling_relevant: bool | None = Field(default=None, description="Whether it matters for sampling.")
-    note: str = Field(description="A longer description.")
+    note: str = Field(default="", description="A longer description (left out when empty, as weaver does).")
     stability: Stability | None = Field(default=None, description="The attribute's stability.")
     deprecated: ResolvedDeprecated | None = Field(default=None, description="The attribute's deprecation.")
     prefix: bool | None = Field(default=None, description="Whether the group prefix was applied.")

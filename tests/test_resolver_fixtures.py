@@ -71,32 +71,9 @@ def _errors(diagnostics: list[Diagnostic]) -> list[str]:
     return sorted(out)
 
 
-def _identity(payload: str) -> tuple[str, str]:
-    """An error's code and what it is about (group, metric name, attribute, refinement), payload aside."""
-    ((code, fields),) = json.loads(payload).items()
-    fields = fields or {}
-    about = [fields.get(k) for k in ("group_id", "metric_name", "group_name", "refinement_id", "id")]
-    return (
-        code,
-        f"{next((a for a in about if a), '')}/{fields.get('attribute_id') or fields.get('attr') or ''}",
-    )
-
-
 def _expected_errors(case: Path) -> list[str]:
     expected = _flatten(json.loads((case / "expected-errors.json").read_text()))
     return sorted({json.dumps(canonical(e), sort_keys=True) for e in expected})
-
-
-# weaver's payload fields that issue 13 item 2 (weaver's JSON diagnostics, another branch) adds:
-# `provenances` on the duplicate checks and the entity-refinement fields. Which errors are found is
-# checked for these too, by `test_weaver_resolver_errors_are_found`.
-_PAYLOAD_PENDING = {
-    "registry-test-12-duplicate-group-id",
-    "registry-test-13-duplicate-metric-name",
-    "registry-test-v2-6-identity-demote",
-    "registry-test-v2-7-identity-promote",
-    "registry-test-v2-8-identity-add",
-}
 
 
 def _expected_groups(case: Path) -> list[dict[str, Any]]:
@@ -145,15 +122,7 @@ def in_harness_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def _marked(name: str) -> Any:
-    if name in _PAYLOAD_PENDING:
-        return pytest.param(
-            name, marks=pytest.mark.xfail(strict=True, reason="payload fields: issue 13 item 2")
-        )
-    return name
-
-
-@pytest.mark.parametrize("name", [_marked(n) for n in _cases()])
+@pytest.mark.parametrize("name", _cases())
 def test_weaver_resolver_fixture(name: str, in_harness_folder: Path) -> None:
     if not _RESOLVER.is_dir():
         pytest.fail(f"weaver resolver fixtures not found: {_RESOLVER} (set WEAVERGEN_FIXTURES)")
@@ -178,14 +147,6 @@ def test_weaver_resolver_fixture(name: str, in_harness_folder: Path) -> None:
     assert [g["id"] for g in observed] == [g["id"] for g in expected_groups]
     for got, want in zip(observed, expected_groups, strict=True):
         assert got == want, f"group {want['id']}"
-
-
-@pytest.mark.parametrize("name", sorted(_PAYLOAD_PENDING))
-def test_weaver_resolver_errors_are_found(name: str, in_harness_folder: Path) -> None:
-    """The errors weaver reports, each about the same thing, whatever their payload's other fields."""
-    _, diagnostics = _resolve(_RESOLVER / name)
-    observed = sorted({_identity(e) for e in _errors(diagnostics)})
-    assert observed == sorted({_identity(e) for e in _expected_errors(_RESOLVER / name)})
 
 
 def test_every_fixture_is_replayed() -> None:
