@@ -65,8 +65,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             os.environ.get("WEAVERGEN_FIXTURES", Path(__file__).resolve().parents[2] / "shared/fixtures")
         )
         names = _expected_error_fixtures(root)
-        params = list(names)
-        metafunc.parametrize("error_fixture", params or ["<no fixtures>"])
+        metafunc.parametrize("error_fixture", names or ["<no fixtures>"])
 
 
 def test_payloads_equal_weavers_expected_errors(fixtures: Path, error_fixture: str) -> None:
