@@ -57,7 +57,9 @@ def test_registry_key_names_a_folder_by_its_resolved_path(tmp_path: Path) -> Non
     (tmp_path / "reg").mkdir()
     (tmp_path / "link").symlink_to(tmp_path / "reg")
     assert registry_key(str(tmp_path / "link")) == str((tmp_path / "reg").resolve())
-    assert registry_key("https://example.com/registry.zip[model]") == "https://example.com/registry.zip[model]"
+    assert (
+        registry_key("https://example.com/registry.zip[model]") == "https://example.com/registry.zip[model]"
+    )
     assert registry_key(None) == registry_key("") == ""
 
 
