@@ -18,6 +18,7 @@ from weavergen.cli.main import BOOL_FLAGS
 from weavergen.cli.registry import (
     DiagnosticFormatOption,
     DiagnosticStdoutOption,
+    DiagnosticTemplateOption,
     FollowSymlinksOption,
     IncludeUnreferencedOption,
     PolicyOption,
@@ -58,6 +59,7 @@ def _overrides(
     include_unreferenced: bool | None,
     diagnostic_format: str | None,
     diagnostic_stdout: bool | None,
+    diagnostic_template: str | None,
 ) -> CheckOverrides:
     from weavergen.config import CheckOverrides
 
@@ -71,6 +73,7 @@ def _overrides(
         include_unreferenced=include_unreferenced,
         diagnostic_format=diagnostic_format,
         diagnostic_stdout=diagnostic_stdout,
+        diagnostic_template=diagnostic_template,
     )
 
 
@@ -85,6 +88,7 @@ def live_check_command(
     include_unreferenced: IncludeUnreferencedOption = None,
     diagnostic_format: DiagnosticFormatOption = None,
     diagnostic_stdout: DiagnosticStdoutOption = None,
+    diagnostic_template: DiagnosticTemplateOption = None,
     input_source: Annotated[
         str,
         typer.Option(
@@ -218,7 +222,7 @@ def live_check_command(
     (weaver's JSON samples, OTLP/JSON, or the OTLP JSON file exporter's lines). Exits 1 when a finding
     reaches --fail-on or the input is invalid.
     """
-    from weavergen.livecheck.report import template_target
+    from weavergen.forge.context_render import template_target
     from weavergen.livecheck.run import LiveCheckControl, register_control, release_control
 
     options: GlobalOptions = ctx.obj
@@ -230,14 +234,19 @@ def live_check_command(
         )
     overrides = _overrides(
         options, registry, policy, skip_policies, v2, follow_symlinks, include_unreferenced,
-        diagnostic_format, diagnostic_stdout,
+        diagnostic_format, diagnostic_stdout, diagnostic_template,
     )  # fmt: skip
     stream = not no_stream and output is None and fmt in ("ansi", "jsonl") and not templated
     color = fmt == "ansi" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    control = LiveCheckControl(
-        sink=_stream_sink(fmt, color) if stream else None,
-        on_listening=None if options.quiet else _announce(otlp_grpc_address),
-    )
+    if output not in (None, "none", "http"):
+        from weavergen.output import output_folder_problem
+
+        problem = output_folder_problem(Path(output))
+        if problem is not None:  # found now, not after a long session whose report would be lost
+            _write(sys.stderr, f"error: {problem}")
+            raise typer.Exit(1)
+    control = LiveCheckControl(sink=_stream_sink(fmt, color) if stream else None)
+    control.on_listening = None if options.quiet else _announce(otlp_grpc_address, control)
     token = register_control(control)
     params: dict[str, Any] = {
         "input_source": input_source,
@@ -274,7 +283,17 @@ def live_check_command(
         raise typer.Exit(code or 1)
     if outcome.diagnostics:
         err = sys.stdout if settings.diagnostic_stdout else sys.stderr
-        _write(err, _render(outcome.diagnostics, None, settings.diagnostic_format, err, quiet=options.quiet))
+        _write(
+            err,
+            _render(
+                outcome.diagnostics,
+                None,
+                settings.diagnostic_format,
+                err,
+                quiet=options.quiet,
+                template=settings.diagnostic_template,
+            ),
+        )
     if templated:
         code = max(code, _write_templated(outcome, templates, fmt, output, settings.diagnostic_format))
     else:
@@ -287,7 +306,7 @@ def _write_templated(
 ) -> int:
     """The report rendered by the user's templates: to stdout, or as files into the -o folder."""
     from weavergen.forge import write_outputs
-    from weavergen.livecheck.report import render_with_templates
+    from weavergen.forge.context_render import render_with_templates
 
     if output in ("none", "http"):
         return 0
@@ -325,11 +344,16 @@ def _stream_sink(fmt: str, color: bool) -> Any:
     return sink
 
 
-def _announce(address: str) -> Any:
+def _announce(address: str, control: Any) -> Any:
     def announce(ports: dict[str, int]) -> None:
         names = {"grpc": "OTLP/gRPC", "http": "OTLP/HTTP", "admin": "admin"}
         where = ", ".join(f"{names[k]} {address}:{p}" for k, p in ports.items())
         _write(sys.stderr, f"live-check listening: {where}")
+        if "admin" in ports and control.receiver is not None:
+            token = control.receiver.stop_token
+            _write(
+                sys.stderr, f"live-check stop token (X-Weavergen-Token, for POST /stop from a page): {token}"
+            )
 
     return announce
 
@@ -388,6 +412,7 @@ def emit_command(
     include_unreferenced: IncludeUnreferencedOption = None,
     diagnostic_format: DiagnosticFormatOption = None,
     diagnostic_stdout: DiagnosticStdoutOption = None,
+    diagnostic_template: DiagnosticTemplateOption = None,
     stdout: Annotated[
         bool, typer.Option("--stdout/--no-stdout", help="Write the telemetry to standard output.")
     ] = False,
@@ -408,7 +433,7 @@ def emit_command(
     options: GlobalOptions = ctx.obj
     overrides = _overrides(
         options, registry, policy, skip_policies, v2, follow_symlinks, include_unreferenced,
-        diagnostic_format, diagnostic_stdout,
+        diagnostic_format, diagnostic_stdout, diagnostic_template,
     )  # fmt: skip
     params = {"endpoint": endpoint, "stdout": stdout}
     code, run, _ = _checked(

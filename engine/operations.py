@@ -73,7 +73,8 @@ class RunContext:
 
 @dataclass(frozen=True, slots=True)
 class Offload:
-    """CPU-bound work for a worker process: `function(*args)` there, then `merge(ctx, result)` here."""
+    """Heavy work done outside the operation: `function(*args)` (which runs it in a budgeted child
+    process), then `merge(ctx, result)` back on the run's context."""
 
     function: Callable[..., Any]
     args: tuple[Any, ...]
@@ -171,6 +172,36 @@ def serialize(ctx: RunContext, format: str | None = "yaml", v2: bool | None = No
     return {"bytes": len(text.encode())}
 
 
+def package_check(
+    ctx: RunContext, v2: bool | None = None, resolved_registry_uri: str | None = None
+) -> dict[str, Any]:
+    """Whether the checked registry can be packaged (`--v2`, a definition manifest, the published URI)."""
+    from weavergen.package import PackageOptions, package_problem
+
+    use_v2 = ctx.options.v2 if v2 is None else bool(v2)
+    options = PackageOptions(ctx.options.registry, resolved_registry_uri=resolved_registry_uri, v2=use_v2)
+    problem = package_problem(options, ctx.need_resolution())
+    ctx.add([problem] if problem is not None else [])
+    return {"packageable": problem is None}
+
+
+def package_write(
+    ctx: RunContext, output: str | None = "output", resolved_registry_uri: str | None = None
+) -> dict[str, Any]:
+    """Write `resolved.yaml` and `manifest.yaml` of the packaged registry into OUTPUT."""
+    from pathlib import Path
+
+    from weavergen.output import OutputError
+    from weavergen.package import write_package
+
+    try:
+        written = write_package(ctx.need_resolution(), Path(output or "output"), str(resolved_registry_uri))
+    except (OSError, OutputError) as exc:
+        raise OperationError(f"cannot write the package to {output}: {exc}") from exc
+    ctx.outputs["written"] = [str(p) for p in written]
+    return {"written": len(written)}
+
+
 def stats(ctx: RunContext, v2: bool | None = None) -> dict[str, Any]:
     """Weaver's registry statistics."""
     from weavergen.stats import compute_stats
@@ -240,7 +271,7 @@ def render(
 
     `target` is a target name, or `{"name": …, "index": …}` when the same target is rendered twice.
     """
-    from weavergen.forge.generate import GenerateJob, prepare_templates, render_target
+    from weavergen.forge.generate import GenerateJob, prepare_templates, render_bounded
 
     if isinstance(target, Mapping):
         index = int(target.get("index", 0))
@@ -262,7 +293,7 @@ def render(
         ctx.add(found)
         return {"target": target, "files": len(result.files), **_summary(found)}
 
-    return Offload(render_target, (job,), merge)
+    return Offload(render_bounded, (job, f"target `{target}`"), merge)
 
 
 def write(ctx: RunContext, output: str = "output") -> dict[str, Any]:
@@ -292,12 +323,8 @@ def write(ctx: RunContext, output: str = "output") -> dict[str, Any]:
 
 def update_markdown(ctx: RunContext, settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Re-render the semconv snippets of a markdown folder (or, in a dry run, list what would change)."""
-    from weavergen.markdown import (
-        UpdateMarkdownOptions,
-        UpdateMarkdownReport,
-        markdown_setup,
-        refresh_markdown,
-    )
+    from weavergen.markdown import UpdateMarkdownOptions, UpdateMarkdownReport, markdown_setup
+    from weavergen.markdown_refresh import refresh_markdown
 
     s = dict(settings or {})
     o = ctx.options
@@ -365,6 +392,8 @@ OPERATIONS: dict[str, Operation] = {
         Operation("weaver.registry.check", report, "Collect the diagnostics into the check report."),
         Operation("weaver.registry.serialize", serialize, "Serialize the resolved registry."),
         Operation("weaver.registry.stats", stats, "Compute the registry statistics."),
+        Operation("weaver.package.check", package_check, "Check that the registry can be packaged."),
+        Operation("weaver.package.write", package_write, "Write the published artifact of the registry."),
         Operation("weaver.registry.search", search, "Search the registry."),
         Operation("weaver.schema.generate", json_schema, "Produce a JSON Schema."),
         Operation("weaver.registry.generate", render, "Render one target's templates (in a worker process)."),
