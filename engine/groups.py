@@ -152,16 +152,25 @@ def synthetic_file_name(provenance: str) -> str:
     return ".".join(stems)
 
 
+def kept(spec: SpecFile, node: Any, path: Path) -> Any:
+    """An item as resolution may read it: without the fields whose schema is broken (see `salvage`)."""
+    dropped = spec.check.dropped
+    if not dropped or not isinstance(node, dict):
+        return node
+    return {k: v for k, v in node.items() if (*path, k) not in dropped}
+
+
 def v1_groups(spec: SpecFile, registry: str, dependency: bool) -> list[UGroup]:
-    """The groups of a v1 file, as written (items with a broken schema are skipped)."""
+    """The groups of a v1 file, as written (items and fields with a broken schema are skipped)."""
     data = spec.document.data
     out: list[UGroup] = []
     for i, g in enumerate(data.get("groups") or []):
-        if ("groups", i) in spec.check.invalid_items or not isinstance(g, dict) or "id" not in g:
-            continue
         path: Path = ("groups", i)
+        if path in spec.check.invalid_items or not isinstance(g, dict) or "id" not in g:
+            continue
+        g = kept(spec, g, path)
         attrs = [
-            AttrEntry(dict(a), (*path, "attributes", j), spec)
+            AttrEntry(dict(kept(spec, a, (*path, "attributes", j))), (*path, "attributes", j), spec)
             for j, a in enumerate(g.get("attributes") or [])
             if isinstance(a, dict) and (*path, "attributes", j) not in spec.check.invalid_items
         ]
@@ -227,6 +236,7 @@ def v2_groups(spec: SpecFile, registry: str, dependency: bool) -> list[UGroup]:
         for j, a in enumerate(item.get(key) or []):
             if not isinstance(a, dict) or (*path, key, j) in invalid:
                 continue
+            a = kept(spec, a, (*path, key, j))
             if "ref_group" in a:
                 includes.append(str(a["ref_group"]))
                 continue
@@ -252,7 +262,7 @@ def v2_groups(spec: SpecFile, registry: str, dependency: bool) -> list[UGroup]:
         return f
 
     attributes = [
-        (j, a)
+        (j, kept(spec, a, ("attributes", j)))
         for j, a in enumerate(data.get("attributes") or [])
         if isinstance(a, dict) and ("attributes", j) not in invalid
     ]
@@ -280,7 +290,7 @@ def v2_groups(spec: SpecFile, registry: str, dependency: bool) -> list[UGroup]:
 
     def each(section: str) -> list[tuple[int, dict[str, Any]]]:
         return [
-            (j, x)
+            (j, kept(spec, x, (section, j)))
             for j, x in enumerate(data.get(section) or [])
             if isinstance(x, dict) and (section, j) not in invalid
         ]

@@ -16,6 +16,7 @@ from typing import Any
 from weavergen.diagnostics import Diagnostic, Related, Severity
 from weavergen.groups import AttrEntry, UGroup, file_groups, norm_deprecated, norm_stability, norm_type
 from weavergen.registry import LoadedRegistry
+from weavergen.unchecked import BrokenDefinitions
 
 _REF_OVERRIDES = (
     "brief",
@@ -234,6 +235,7 @@ class _Resolver:
         self.index: dict[str, list[UGroup]] = defaultdict(list)
         self.merged: dict[int, list[AttrEntry]] = {}
         self.includes_of: dict[int, list[str]] = {}
+        self.broken = BrokenDefinitions.of(_all_files(registry))
 
     def run(self) -> Resolution:
         for spec in self.registry.files:
@@ -311,7 +313,10 @@ class _Resolver:
 
     def _report_unresolved_parents(self, g: UGroup) -> None:
         ext = g.spec.get("extends")
-        if ext and self._entries_of(ext) is None:
+        if ext and self._entries_of(ext) is None and self.broken.could_define(ext):
+            rng = g.field_range("extends", "ref") or g.id_range()
+            self.diags.append(self.broken.note("`extends`", ext, g.id, g.provenance, rng))
+        elif ext and self._entries_of(ext) is None:
             kind, label = ("UnresolvedExtendsRef", "`extends` clause reference")
             self.diags.append(
                 Diagnostic(
@@ -322,12 +327,15 @@ class _Resolver:
                     range=g.field_range("extends", "ref") or g.id_range(),
                     group_id=g.id,
                     error={kind: {"group_id": g.id, "extends_ref": ext, "provenance": g.provenance}},
-                    help=self._suggest(ext),
+                    help=self._suggest(ext, g.id),
                 )
             )
         for inc in g.include_groups:
             if self._entries_of(inc) is None:
                 rng = self._include_range(g, inc)
+                if self.broken.could_define(inc):
+                    self.diags.append(self.broken.note("`include`", inc, g.id, g.provenance, rng))
+                    continue
                 self.diags.append(
                     Diagnostic(
                         code="UnresolvedIncludeRef",
@@ -343,7 +351,7 @@ class _Resolver:
                                 "provenance": g.provenance,
                             }
                         },
-                        help=self._suggest(inc),
+                        help=self._suggest(inc, g.id),
                     )
                 )
 
@@ -367,12 +375,13 @@ class _Resolver:
                         return g.range(*sub)
         return g.id_range()
 
-    def _suggest(self, missing: str) -> str | None:
+    def _suggest(self, missing: str, referrer: str) -> str | None:
+        """A close group id for an unresolved one, never the group that makes the reference."""
         import difflib
 
-        names = list(self.index)
+        names = [n for n in self.index if n != referrer]
         for dep in self.deps:
-            names.extend(dep.by_id)
+            names.extend(n for n in dep.by_id if n != referrer)
         close = difflib.get_close_matches(missing, names, n=1, cutoff=0.75)
         return f"Did you mean `{close[0]}`?" if close else None
 
@@ -552,6 +561,9 @@ class _Resolver:
     def _unresolved_ref(self, g: UGroup, e: AttrEntry) -> None:
         prov = e.file.provenance if e.file else g.provenance
         rng = e.file.document.range_of((*e.path, "ref")) if e.file else g.id_range()
+        if self.broken.could_define(e.key):
+            self.diags.append(self.broken.note("attribute", e.key, g.id, prov, rng))
+            return
         import difflib
 
         names = list(self._all_attribute_names())
@@ -731,6 +743,14 @@ def _import_keys(rg: ResolvedGroup) -> list[str]:
         if rg.id.startswith(prefix):
             keys.append(rg.id[len(prefix) :])
     return keys
+
+
+def _all_files(registry: LoadedRegistry) -> list[Any]:
+    """The definition files of a registry and of all its dependencies."""
+    out = list(registry.files)
+    for dep in registry.dependencies:
+        out.extend(_all_files(dep))
+    return out
 
 
 def resolve(registry: LoadedRegistry, include_unreferenced: bool = False) -> Resolution:

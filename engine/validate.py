@@ -18,7 +18,8 @@ from pydantic import BaseModel, ValidationError
 
 from weavergen import model
 from weavergen.diagnostics import Diagnostic, Range, Related, Severity
-from weavergen.document import Document, FileCheck, Path
+from weavergen.document import EVERYTHING, Document, FileCheck, Path, Unreadable
+from weavergen.salvage import Salvager
 
 V1 = "definition/1"
 V2 = "definition/2"
@@ -299,20 +300,7 @@ def _missing_range(doc: Document, path: Path) -> Range | None:
     return doc.head_range(path)
 
 
-def _item_of(path: Path, fmt: str) -> tuple[str | int, ...] | None:
-    sections = ("groups",) if fmt == V1 else _V2_SECTIONS
-    if not path:
-        return None
-    if path[0] in sections:
-        return path[:2] if len(path) >= 2 else path[:1]
-    if path[0] == "imports":
-        return ("imports",)
-    return None
-
-
-def _schema_check(
-    data: dict[Any, Any], fmt: str, rep: _Reporter, invalid: set[tuple[str | int, ...]]
-) -> None:
+def _schema_check(data: dict[Any, Any], fmt: str, rep: _Reporter, salvager: Salvager) -> None:
     adapter: Any = model.V1_ADAPTER if fmt == V1 else model.V2_ADAPTER
     root = model.SemConvSpecV1 if fmt == V1 else model.SemConvSpecV2
     try:
@@ -332,9 +320,8 @@ def _schema_check(
                 {"path_or_url": rep.path, "error": message, "advice": help_text},
                 help=help_text,
             )
-            item = _item_of(path, fmt)
-            if item is not None:
-                invalid.add(item)
+            loc = tuple(t for t in err["loc"] if not (isinstance(t, str) and t in model.TAGS))
+            salvager.error(loc, absent=err["type"] == "missing" or err.get("input", 0) is None)
 
 
 # --- v1 semantic rules ----------------------------------------------------------------------------
@@ -808,7 +795,7 @@ def _v2_rules(data: dict[str, Any], rep: _Reporter, invalid: set[tuple[str | int
         ("spans", "span", "type"),
     ):
         for i, item in enumerate(data.get(section) or []):
-            if (section, i) in invalid:
+            if (section, i) in invalid or not isinstance(item, dict):
                 continue
             gid = f"{prefix}.{item[name_key]}"
             if item.get("requirement_level") is None:
@@ -824,7 +811,7 @@ def _v2_rules(data: dict[str, Any], rep: _Reporter, invalid: set[tuple[str | int
                 )
     for section, is_refinement in (("entities", False), ("entity_refinements", True)):
         for i, item in enumerate(data.get(section) or []):
-            if (section, i) in invalid:
+            if (section, i) in invalid or not isinstance(item, dict):
                 continue
             gid = item["id"] if is_refinement else f"entity.{item['type']}"
             identity = item.get("identity") or []
@@ -863,9 +850,9 @@ def validate_document(doc: Document) -> FileCheck:
     YAML syntax problems stay in `doc.diagnostics` and are not repeated here; such a file gets no format.
     """
     rep = _Reporter(doc)
-    if not doc.ok:
-        return FileCheck(None, [], set())
     data = doc.data
+    if not doc.ok and not (isinstance(data, dict) and data):
+        return FileCheck(None, [], set(), unreadable=[Unreadable(0, EVERYTHING)])
     if not isinstance(data, dict):
         rep.add(
             "DeserializationError",
@@ -875,22 +862,30 @@ def validate_document(doc: Document) -> FileCheck:
             {"path_or_url": doc.path, "error": "Expected a YAML mapping at the root"},
             help="A semantic-convention file is a mapping with `groups:` (v1) or the v2 sections.",
         )
-        return FileCheck(None, rep.out, set())
+        return FileCheck(None, rep.out, set(), unreadable=[Unreadable(0, EVERYTHING)])
     fmt = _detect(data, rep)
     if fmt is None:
-        return FileCheck(None, rep.out, set())
+        return FileCheck(None, rep.out, set(), unreadable=[Unreadable(0, EVERYTHING)])
     body = {k: v for k, v in data.items() if k not in ("file_format", "version")}
-    invalid: set[tuple[str | int, ...]] = set()
-    _schema_check(body, fmt, rep, invalid)
+    check = FileCheck(fmt, rep.out, set(), unreadable=list(doc.unparsed))
+    salvager = Salvager(doc, body, fmt, check)
+    _schema_check(body, fmt, rep, salvager)
     if fmt == V1:
         groups = body.get("groups")
-        if isinstance(groups, list) and ("groups",) not in invalid:
+        damaged = _damaged_items(check)
+        if isinstance(groups, list) and ("groups",) not in check.invalid_items:
             for i, group in enumerate(groups):
-                if ("groups", i) not in invalid:
+                if ("groups", i) not in damaged:
                     _GroupRules(rep, i, group).run()
     else:
-        _v2_rules(body, rep, invalid)
-    return FileCheck(fmt, rep.out, invalid)
+        _v2_rules(body, rep, _damaged_items(check))
+    salvager.finish()
+    return check
+
+
+def _damaged_items(check: FileCheck) -> set[Path]:
+    """Items the rules must not look at: skipped ones, and those with a field set aside."""
+    return check.invalid_items | {p[:2] for p in check.dropped} | {p[:2] for p in check.invalid_items}
 
 
 _SCHEMA_URL = re.compile(r"^https?://[^/\s]+(?:/[^\s]*)?/[^/\s]+$")
