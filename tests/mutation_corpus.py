@@ -215,7 +215,13 @@ EXAMPLE_TARGETS = [
     "checkout/metrics.yaml",
     "checkout/common.yaml",
 ]
-SEMCONV_TARGETS = ["http/registry.yaml", "k8s/metrics.yaml", "service/entities.yaml", "url/registry.yaml"]
+SEMCONV_TARGETS = [  # v1 attributes, v1 metrics, v1 entities, v2 attributes, v2 signals
+    "http/registry.yaml",
+    "k8s/metrics.yaml",
+    "service/entities.yaml",
+    "server/registry.yaml",
+    "hardware/common.yaml",
+]
 
 
 def resolver_fixtures() -> list[tuple[Path, list[str]]]:
