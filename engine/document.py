@@ -99,6 +99,8 @@ def _scalar(node: ScalarNode) -> Any:
 
 
 _WORD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
+_REFERENCE = re.compile(r"\b(?:ref|ref_group|extends)\s*:\s*\S+|[A-Za-z0-9_.\-]+\s*:(?=\s|$)")
+REFERENCE_KEYS = ("ref", "ref_group", "extends")
 EVERYTHING = 1 << 30
 
 
@@ -106,7 +108,8 @@ EVERYTHING = 1 << 30
 class Unreadable:
     """Lines `[start, end)` of a file whose definitions could not be read, and the words written there.
 
-    A name may be defined there if it (or its last dotted part, for a `prefix`ed id) is one of the words;
+    A name may be defined there if it (or its last dotted part, for a `prefix`ed id) is one of the words
+    (names written after `ref:`, `ref_group:` or `extends:` are only referred to, so not among them);
     `words` is None when text was lost (a cut-off end, merged entries): then any name may be.
     """
 
@@ -116,8 +119,8 @@ class Unreadable:
 
     @classmethod
     def of_text(cls, start: int, end: int, text: str) -> Unreadable:
-        """A region and the words of its text."""
-        found = _WORD.findall(text)
+        """A region and the words of its values, but for the names it only refers to."""
+        found = _WORD.findall(_REFERENCE.sub(" ", text))
         return cls(start, end, frozenset(found) | {w.rsplit(".", 1)[-1] for w in found})
 
     def could_define(self, name: str) -> bool:

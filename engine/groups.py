@@ -14,6 +14,7 @@ from typing import Any
 from weavergen.diagnostics import Range
 from weavergen.document import Path
 from weavergen.registry import SpecFile
+from weavergen.salvage import V2_IDENTITY
 
 _DEPRECATED_NOTES = {"obsoleted": "Obsoleted.", "uncategorized": "Uncategorized."}
 
@@ -38,6 +39,16 @@ class AttrEntry:
     def is_ref(self) -> bool:
         """Whether the entry refers to an attribute defined elsewhere."""
         return "id" not in self.spec
+
+    def id_range(self) -> Range | None:
+        """Where the entry names its attribute: `id`/`ref` (v1) or `key`/`ref` (v2), else its first line."""
+        if self.file is None:
+            return None
+        doc = self.file.document
+        for k in ("id", "key", "ref"):
+            if (*self.path, k) in doc.spans:
+                return doc.range_of((*self.path, k))
+        return doc.head_range(self.path)
 
 
 @dataclass(slots=True)
@@ -82,11 +93,13 @@ class UGroup:
         return None
 
     def id_range(self) -> Range | None:
-        """Where an editor should point for the group as a whole: its id (v1) or name/type/key (v2)."""
+        """Where an editor should point for the group as a whole: its id (v1), or the key that names a
+        v2 item (`type` of a span or entity, `name` of an event or metric, `id` of a refinement)."""
         if self.file is None:
             return None
         doc = self.file.document
-        for k in ("id", "name", "type", "key"):
+        own = V2_IDENTITY.get(str(self.path[0])) if self.is_v2 and len(self.path) == 2 else None
+        for k in (*((own,) if own else ()), "id", "name", "type", "key"):
             if (*self.path, k) in doc.spans:
                 return doc.range_of((*self.path, k))
         return doc.head_range(self.path)

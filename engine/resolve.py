@@ -688,7 +688,7 @@ class _Resolver:
                 others = tuple(
                     Related(
                         o.provenance,
-                        o.file.document.range_of((*oe.path, "id")) if o.file else None,
+                        oe.id_range(),
                         f"`{name}` is also defined in group `{o.id}`",
                     )
                     for j, (o, oe) in enumerate(places)
@@ -700,7 +700,7 @@ class _Resolver:
                         message=f"The attribute id `{name}` is declared multiple times in the following "
                         f"groups:\n{ids}",
                         file=g.provenance,
-                        range=e.file.document.range_of((*e.path, "id")) if e.file else g.id_range(),
+                        range=e.id_range() if e.file else g.id_range(),
                         related=others,
                         group_id=g.id,
                         attribute_id=name,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from weavergen.document import EVERYTHING, Document, FileCheck, Path, Unreadable, value_at
+from weavergen.document import EVERYTHING, REFERENCE_KEYS, Document, FileCheck, Path, Unreadable, value_at
 
 V1_SECTIONS = ("groups",)
 V2_IDENTITY = {
@@ -213,9 +213,9 @@ class Salvager:
 
 
 def _words(node: Any) -> list[str]:
-    """Every string key and scalar below a node: the names an item may define are among them."""
+    """Every string value below a node but references: the names it may define are among them."""
     if isinstance(node, dict):
-        return [w for k, v in node.items() for w in (*_words(k), *_words(v))]
+        return [w for k, v in node.items() if k not in REFERENCE_KEYS for w in _words(v)]
     if isinstance(node, list):
         return [w for v in node for w in _words(v)]
     return [node] if isinstance(node, str) else []

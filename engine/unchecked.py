@@ -42,7 +42,9 @@ class BrokenDefinitions:
         return name in self.names or self._region(name) is not None
 
     def _region(self, name: str) -> tuple[str, Unreadable] | None:
-        return next(((f, r) for f, r in self.regions if r.could_define(name)), None)
+        """The region that may define `name`: one that mentions it, else one whose text was lost."""
+        mentions = ((f, r) for f, r in self.regions if r.words is not None and r.could_define(name))
+        return next(mentions, None) or next(((f, r) for f, r in self.regions if r.words is None), None)
 
     def note(self, kind: str, name: str, group_id: str, file: str, rng: Range | None) -> Diagnostic:
         """The one note on a reference to `name` that could not be checked."""

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from weavergen import model
 from weavergen.diagnostics import Diagnostic, Range, Related, Severity
+from weavergen.groups import synthetic_file_name
 from weavergen.document import EVERYTHING, Document, FileCheck, Path, Unreadable
 from weavergen.salvage import Salvager
 
@@ -723,24 +724,9 @@ class _GroupRules:
 
     def _examples(self, aid: str, attr: dict[str, Any], where: Path, id_range: Range | None) -> None:
         atype = attr["type"]
-        examples = attr.get("examples")
-        if examples is not None:
-            verdict = _examples_error(model.examples_kind(examples), atype)
-            at = self.rep.value((*where, "examples"))
-            if verdict == "MUST":
-                self._attr_diag(
-                    "InvalidExampleError", Severity.ERROR, aid, f"All examples MUST be of type `{atype}`", at
-                )
-            elif verdict == "SHOULD":
-                self._attr_diag(
-                    "InvalidExampleWarning",
-                    Severity.WARNING,
-                    aid,
-                    f"All examples SHOULD be of type `{atype}`",
-                    at,
-                    fix={"kind": "wrap_examples"},
-                )
-        elif atype in ("string", "string[]"):
+        if self.typed_examples(aid, attr, where):
+            return
+        if atype in ("string", "string[]"):
             noun = "string" if atype == "string" else "string array"
             self._attr_diag(
                 "InvalidExampleWarning",
@@ -750,6 +736,29 @@ class _GroupRules:
                 id_range,
                 fix={"kind": "add_examples"},
             )
+
+    def typed_examples(self, aid: str, attr: dict[str, Any], where: Path) -> bool:
+        """`Examples::validate` for an attribute at `where`: False when it has no examples."""
+        atype = attr["type"]
+        examples = attr.get("examples")
+        if examples is None:
+            return False
+        verdict = _examples_error(model.examples_kind(examples), atype)
+        at = self.rep.value((*where, "examples"))
+        if verdict == "MUST":
+            self._attr_diag(
+                "InvalidExampleError", Severity.ERROR, aid, f"All examples MUST be of type `{atype}`", at
+            )
+        elif verdict == "SHOULD":
+            self._attr_diag(
+                "InvalidExampleWarning",
+                Severity.WARNING,
+                aid,
+                f"All examples SHOULD be of type `{atype}`",
+                at,
+                fix={"kind": "wrap_examples"},
+            )
+        return True
 
     def _entity_associations(self) -> None:
         assocs = self.g.get("entity_associations") or []
@@ -786,7 +795,17 @@ def _association_problem(assoc: Any, where: Path) -> tuple[str, Path] | None:
 # --- v2 rules -------------------------------------------------------------------------------------
 
 
+def _v2_examples(data: dict[str, Any], rep: _Reporter, invalid: set[tuple[str | int, ...]]) -> None:
+    """v2 attribute definitions' examples are type-checked as v1's (weaver 0.25.1 checks no v2 examples),
+    in the synthetic `registry.<file>` group that resolution puts them in."""
+    rules = _GroupRules(rep, 0, {"id": f"registry.{synthetic_file_name(rep.path)}"})
+    for j, attr in enumerate(data.get("attributes") or []):
+        if ("attributes", j) not in invalid and isinstance(attr, dict) and isinstance(attr.get("key"), str):
+            rules.typed_examples(attr["key"], attr, ("attributes", j))
+
+
 def _v2_rules(data: dict[str, Any], rep: _Reporter, invalid: set[tuple[str | int, ...]]) -> None:
+    _v2_examples(data, rep, invalid)
     path = _debug(rep.path)
     for section, prefix, name_key in (
         ("entities", "entity", "type"),
