@@ -18,8 +18,8 @@ from pydantic import BaseModel, ValidationError
 
 from weavergen import model
 from weavergen.diagnostics import Diagnostic, Range, Related, Severity
-from weavergen.groups import synthetic_file_name
 from weavergen.document import EVERYTHING, Document, FileCheck, Path, Unreadable
+from weavergen.groups import synthetic_file_name
 from weavergen.salvage import Salvager
 
 V1 = "definition/1"
