@@ -226,7 +226,16 @@ def _deep_merge(parent: Any, child: Any) -> Any:
 
 
 class _Resolver:
-    def __init__(self, registry: LoadedRegistry, deps: list[Resolution], include_unreferenced: bool) -> None:
+    def __init__(
+        self,
+        registry: LoadedRegistry,
+        deps: list[Resolution],
+        include_unreferenced: bool,
+        shadow: list[UGroup] | None = None,
+    ) -> None:
+        """`shadow`: groups of the last good version of files that are broken now (editor only); they
+        resolve references to what the broken text hides, and report nothing themselves."""
+        self.shadow = {g.id: g for g in shadow or ()}
         self.registry = registry
         self.deps = deps
         self.include_unreferenced = include_unreferenced
@@ -277,7 +286,8 @@ class _Resolver:
             return self.merged.get(id(local[0]))
         dep = self._dep_group(gid)
         if dep is None:
-            return None
+            hidden = self.shadow.get(gid)
+            return [AttrEntry(e.spec, e.path, e.file, gid) for e in hidden.attrs] if hidden else None
         return [
             AttrEntry({"id": a["name"], **{k: v for k, v in a.items() if k != "name"}}, (), None, gid, True)
             for a in dep.attributes
@@ -487,6 +497,10 @@ class _Resolver:
     def _definitions(self) -> dict[str, Definition]:
         defs: dict[str, Definition] = {}
         for g in self.groups:
+            for e in g.attrs:
+                if not e.is_ref and e.key not in defs:
+                    defs[e.key] = Definition(_attribute_from_id(e.spec), g, e)
+        for g in self.shadow.values():
             for e in g.attrs:
                 if not e.is_ref and e.key not in defs:
                     defs[e.key] = Definition(_attribute_from_id(e.spec), g, e)

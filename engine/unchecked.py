@@ -4,6 +4,7 @@ A name that resolution cannot find may be defined in a part of a file that could
 error, an item whose schema is broken). Reporting it as unresolved would invent an error that fixing
 the broken file makes vanish, and a "did you mean" would point at the wrong thing. Instead the reference
 gets one `UncheckedReference` note (information, never promoted by `--future`) naming that file.
+In the editor, the last good version of a broken file first lends its definitions (`shadow_groups`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from dataclasses import dataclass, field
 
 from weavergen.diagnostics import Diagnostic, Range, Related, Severity
 from weavergen.document import Unreadable
-from weavergen.registry import SpecFile
+from weavergen.groups import UGroup, file_groups
+from weavergen.registry import LoadedRegistry, SpecFile
 
 UNCHECKED = "UncheckedReference"
 
@@ -71,3 +73,19 @@ class BrokenDefinitions:
             help=help_text,
             error={UNCHECKED: {"group_id": group_id, "reference": name, "kind": kind, "broken_file": where}},
         )
+
+
+def is_good(spec: SpecFile) -> bool:
+    """Whether every definition of a file could be read: a version to fall back on while it is broken."""
+    return not spec.document.failed and not spec.check.broken
+
+
+def shadow_groups(registry: LoadedRegistry, last_good: dict[str, SpecFile]) -> list[UGroup]:
+    """The groups of the last good version of every file that is broken now (the editor keeps them, so
+    that what the half-typed text hides still resolves)."""
+    out: list[UGroup] = []
+    for spec in registry.files:
+        good = last_good.get(spec.provenance)
+        if spec.check.broken and good is not None and good is not spec:
+            out.extend(file_groups(good, registry.name, False))
+    return out

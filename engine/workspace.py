@@ -21,6 +21,7 @@ from weavergen.document import digest_of, parse
 from weavergen.fixes import Fix, fixes_for, hints
 from weavergen.registry import MANIFEST_NAMES, LoadedRegistry, SpecFile, load_file, load_registry
 from weavergen.resolve import Resolution, _Resolver, resolve
+from weavergen.unchecked import is_good, shadow_groups
 from weavergen.validate import validate_document
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -169,7 +170,7 @@ class RegistryWorkspace:
             if self.is_manifest(path):
                 return self.reload()
             spec = self._load_one(path, text)
-            if spec is not None and not spec.document.failed:
+            if spec is not None and is_good(spec):
                 self.last_good[path] = spec
             files = _replaced(files, path, spec)
         registry = replace(self.registry, files=files)
@@ -315,6 +316,7 @@ class RegistryWorkspace:
         for path, text in self.overlays.items():
             if not self.is_manifest(path):
                 registry.files = _replaced(registry.files, path, self._load_one(path, text))
+        self.last_good.update((f.provenance, f) for f in registry.files if is_good(f))
         deps = [resolve(d) for d in registry.dependencies]
         for dep in deps:
             for groups in dep.all_groups.values():
@@ -352,7 +354,7 @@ class RegistryWorkspace:
         reg = registry if registry is not None else self.registry
         if not reg.root.is_dir():
             return resolve(reg)
-        return _Resolver(reg, self._deps, False).run()
+        return _Resolver(reg, self._deps, False, shadow_groups(reg, self.last_good)).run()
 
 
 def _replaced(files: list[SpecFile], path: str, spec: SpecFile | None) -> list[SpecFile]:

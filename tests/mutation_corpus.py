@@ -179,6 +179,7 @@ class Outcome:
 def run_corpus(root: Path, targets: list[str], density: int) -> Outcome:
     """Break each target file (relative to root) with every mutation; collect breakage-only diagnostics."""
     ws = RegistryWorkspace(root)
+    ws.last_good.clear()  # as `registry check` sees a broken file: no earlier version to fall back on
     intact = {_key(d) for diags in ws.all_diagnostics().values() for d in diags if _judged(d)}
     outcome = Outcome(str(root))
     for rel in targets:

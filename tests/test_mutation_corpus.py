@@ -125,7 +125,7 @@ async def _settle(client: LanguageClient, expected: dict[str, list[Diagnostic]],
 
 
 async def test_language_server_edits(lsp: LanguageClient, tmp_path: Path) -> None:
-    """didChange edits that break store/registry.yaml: the other files get notes, never new errors."""
+    """didChange edits that break store/registry.yaml: the other files' diagnostics do not change."""
     root = tmp_path / "registry"
     shutil.copytree(EXAMPLE, root)
     target = root / "store" / "registry.yaml"
@@ -137,17 +137,16 @@ async def test_language_server_edits(lsp: LanguageClient, tmp_path: Path) -> Non
     kinds = ("truncate", "delete-line", "unknown-key", "type-integer", "open-quote", "tab", "no-colon")
     sample = [next(m for m in mutations(text, 2) if m[0].startswith(kind)) for kind in kinds]
     version = 1
-    notes = 0
     for _name, mutant in sample:
         version += 1
         change_doc(lsp, target, mutant, version)
         expected = engine.what_if({str(target): mutant})
         await _settle(lsp, {f: expected.get(f, []) for f in intact})
+        assert any(d.is_error for d in expected.get(str(target), [])), "the edit did not break the file"
         for file, diags in expected.items():
             if file != str(target):
-                assert _judged(diags, str(target)) <= _judged(intact[file], str(target))
-                notes += sum(d.code == "UncheckedReference" for d in diags)
+                # the last good version of the file lends what its broken text hides: nothing changes
+                assert _engine_keys(diags) == _engine_keys(intact[file]), file
         version += 1
         change_doc(lsp, target, text, version)
         await _settle(lsp, intact)
-    assert notes > 0, "no edit hid a definition: the sample does not test the notes"
