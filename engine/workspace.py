@@ -20,7 +20,7 @@ from weavergen.diagnostics import Diagnostic, Range, apply_future, internal_erro
 from weavergen.document import digest_of, parse
 from weavergen.fixes import Fix, fixes_for, hints
 from weavergen.registry import MANIFEST_NAMES, LoadedRegistry, SpecFile, load_file, load_registry
-from weavergen.resolve import Resolution, _Resolver, resolve
+from weavergen.resolve import Resolution, Resolver, resolve, resolve_dependencies
 from weavergen.unchecked import is_good, shadow_groups
 from weavergen.validate import validate_document
 
@@ -317,12 +317,7 @@ class RegistryWorkspace:
             if not self.is_manifest(path):
                 registry.files = _replaced(registry.files, path, self._load_one(path, text))
         self.last_good.update((f.provenance, f) for f in registry.files if is_good(f))
-        deps = [resolve(d) for d in registry.dependencies]
-        for dep in deps:
-            for groups in dep.all_groups.values():
-                for g in groups:
-                    g.dependency = True
-        return registry, deps
+        return registry, resolve_dependencies(registry)
 
     def _load_one(self, path: str, text: str | None) -> SpecFile | None:
         """Parse and validate one file from `text` or from disk; None when it is gone or not ours.
@@ -354,7 +349,7 @@ class RegistryWorkspace:
         reg = registry if registry is not None else self.registry
         if not reg.root.is_dir():
             return resolve(reg)
-        return _Resolver(reg, self._deps, False, shadow_groups(reg, self.last_good)).run()
+        return Resolver(reg, self._deps, False, shadow_groups(reg, self.last_good)).run()
 
 
 def _replaced(files: list[SpecFile], path: str, spec: SpecFile | None) -> list[SpecFile]:
