@@ -61,7 +61,7 @@ class Salvager:
             self._unknown_top_level(loc)
             return
         if len(loc) < 2 or not isinstance(loc[1], int):
-            self._skip_unreadable((section,))
+            self._skip_unreadable((section,), lost=isinstance(value_at(self.data, (section,)), dict))
             return
         item: Path = loc[:2]
         node = value_at(self.data, item)
@@ -78,7 +78,7 @@ class Salvager:
             self._skip_item(item, node, str(field) if field is not None else None)
             return
         if field in _ENTRY_LISTS and not self.v2:
-            self._unreadable((*item, field))
+            self._unreadable((*item, field), lost=isinstance(node[field], dict))
         self.check.dropped.add((*item, field))
 
     def _is_section(self, key: Any) -> bool:
@@ -155,16 +155,17 @@ class Salvager:
         self.check.broken_names.setdefault(name, self._lines(path)[0])
 
     def _unreadable(self, path: Path, lost: bool = False) -> None:
-        """The item at `path` hides names: those among its words, or any when text was `lost`."""
+        """The item at `path` hides names: those among its words, or any when text was `lost` (a list
+        that reads as a mapping has lost the line of its first `-` entry, and that entry's name)."""
         start, end = self._lines(path)
         words = None if lost else frozenset(_words(value_at(self.data, path)))
         region = Unreadable(start, end, words and (words | {w.rsplit(".", 1)[-1] for w in words}))
         if region not in self.check.unreadable:
             self.check.unreadable.append(region)
 
-    def _skip_unreadable(self, path: Path) -> None:
+    def _skip_unreadable(self, path: Path, lost: bool = False) -> None:
         self.check.invalid_items.add(path)
-        self._unreadable(path)
+        self._unreadable(path, lost)
 
     # -- after every rule ------------------------------------------------------------------------
 
