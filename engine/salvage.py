@@ -74,8 +74,11 @@ class Salvager:
             self._entry_error(item, node, (*item, rest[0], rest[1]), rest[2:])
             return
         field = rest[0] if rest else None
-        if field is None or field in self._essential(section, node) or field not in node:
+        if field is None or field in self._essential(section, node):
             self._skip_item(item, node, str(field) if field is not None else None)
+            return
+        if field not in node:  # a missing optional-for-resolution field: the item is usable as it is
+            self.check.dropped.add((*item, field))
             return
         if field in _ENTRY_LISTS and not self.v2:
             self._unreadable((*item, field), lost=isinstance(node[field], dict))
@@ -107,7 +110,7 @@ class Salvager:
         is_def = not self.v2 and "ref" not in node
         essential = ("id", "type") if is_def else ("ref", "ref_group")
         field = rest[0] if rest else None
-        if field is not None and field not in essential and field in node:
+        if field is not None and field not in essential:  # a wrong or missing field of its own
             self.check.dropped.add((*entry, field))
             return
         self.check.invalid_items.add(entry)
