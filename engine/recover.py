@@ -2,7 +2,7 @@
 
 While someone types, a file is mostly fine and broken in one place. The text is cut into its top-level
 sections (lines at column 0) and each section's list into its items (lines starting with `-` left of
-the item's keys); each piece is parsed alone, on its original lines, so positions stay exact. Pieces
+the item's keys); each piece is parsed alone and its positions moved back to the whole file's. Pieces
 that parse are merged into the document's data; the lines of the others are `unparsed`: any name might
 be defined there.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from weavergen.diagnostics import Range
 from weavergen.document import EVERYTHING, Document, Unreadable, compose
 
 _TOP_KEY = re.compile(r"^[^\s#\-][^:]*:(\s|$)")
@@ -52,23 +53,43 @@ def _items(lines: list[str], start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _piece(lines: list[str], keep: list[tuple[int, int]], doc: Document) -> Document | None:
-    """Parse only the kept line ranges, every other line blank, so positions match the whole file.
+    """Parse only the kept line ranges, and move every position back to its line in the whole file.
 
-    A list item's own syntax error is added to the document's unless one is already reported on its line.
+    A list item's own syntax error is added to the document's unless one is already reported on its
+    line (parsed again with the other lines blank, so that the parser's message names the right line).
     """
-    last = max(e for _, e in keep)
-    text = ["\n"] * last
-    for s, e in keep:
-        text[s:e] = lines[s:e]
+    real = [n for s, e in keep for n in range(s, e)]
     piece = Document(path=doc.path, digest="")
-    if compose("".join(text), piece):
+    if compose("".join(lines[n] for n in real), piece):
+        _move(piece, real)
         return piece
     if len(keep) > 1:
+        padded = ["\n"] * max(e for _, e in keep)
+        for s, e in keep:
+            padded[s:e] = lines[s:e]
+        failed = Document(path=doc.path, digest="")
+        compose("".join(padded), failed)
         known = {d.range.start.line for d in doc.diagnostics if d.range is not None}
         doc.diagnostics.extend(
-            d for d in piece.diagnostics if d.range is None or d.range.start.line not in known
+            d for d in failed.diagnostics if d.range is None or d.range.start.line not in known
         )
     return None
+
+
+def _move(piece: Document, real: list[int]) -> None:
+    """Piece line numbers to file line numbers (`real[i]` is the file line of piece line i)."""
+
+    def line(n: int) -> int:
+        return real[n] if n < len(real) else real[-1] + n - len(real) + 1
+
+    for table in (piece.spans, piece.key_spans):
+        for p, (sl, sc, el, ec) in table.items():
+            table[p] = (line(sl), sc, line(el), ec)
+    for d in piece.diagnostics:
+        if d.range is not None:
+            d.range = Range.of(
+                line(d.range.start.line), d.range.start.column, line(d.range.end.line), d.range.end.column
+            )
 
 
 def _merge(doc: Document, piece: Document, key: Any, index: int | None, at: int) -> None:
