@@ -57,11 +57,38 @@ class Inheritance(ResolverState):
             pending = still
             if not progressed:
                 break
+        if self.broken and pending:
+            pending = self._settle_unchecked(pending)
         for g in pending:
             self._report_unresolved_parents(g)
             parents = ([g.spec["extends"]] if g.spec.get("extends") else []) + g.include_groups
             bases = [self._entries_of(p) or [] for p in parents]
             self._merge(g, parents, bases)
+
+    def _settle_unchecked(self, pending: list[UGroup]) -> list[UGroup]:
+        """Resolve the groups that wait on a parent hidden in a broken file: that parent gets its note
+        and counts as empty, so what inherits from the waiting groups is not reported as unresolved."""
+        unchecked = {
+            p
+            for g in pending
+            for p in _parents(g)
+            if p not in self.index and self._entries_of(p) is None and self.broken.could_define(p)
+        }
+        while pending and unchecked:
+            still: list[UGroup] = []
+            for g in pending:
+                parents = _parents(g)
+                found = [[] if p in unchecked else self._entries_of(p) for p in parents]
+                bases = [b for b in found if b is not None]
+                if len(bases) < len(found):
+                    still.append(g)
+                    continue
+                self._report_unresolved_parents(g)
+                self._merge(g, parents, bases)
+            if len(still) == len(pending):
+                break
+            pending = still
+        return pending
 
     def _report_unresolved_parents(self, g: UGroup) -> None:
         ext = g.spec.get("extends")
@@ -231,3 +258,8 @@ class Inheritance(ResolverState):
             spec["annotations"] = deep_merge(
                 parent_fields.get("annotations") or {}, spec.get("annotations") or {}
             )
+
+
+def _parents(g: UGroup) -> list[str]:
+    """The groups a group inherits from: its `extends`, then its `include_groups`."""
+    return ([g.spec["extends"]] if g.spec.get("extends") else []) + g.include_groups
