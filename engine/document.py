@@ -255,11 +255,23 @@ def compose(text: str, doc: Document) -> bool:
         doc.diagnostics.append(_syntax_diagnostic(exc, doc.path))
         return False
     except yaml.YAMLError as exc:
-        doc.diagnostics.append(Diagnostic(code="DeserializationError", message=str(exc), file=doc.path))
+        doc.diagnostics.append(
+            Diagnostic(
+                code="DeserializationError",
+                message=str(exc),
+                file=doc.path,
+                error=deserialization_error(doc.path, str(exc)),
+            )
+        )
         return False
     if node is not None:
         doc.data = _walk(node, (), doc)
     return True
+
+
+def deserialization_error(path: str, error: str) -> dict[str, Any]:
+    """weaver's `DeserializationError { path_or_url, error }` payload."""
+    return {"DeserializationError": {"path_or_url": path, "error": error}}
 
 
 def _syntax_diagnostic(exc: yaml.MarkedYAMLError, path: str) -> Diagnostic:
@@ -278,6 +290,7 @@ def _syntax_diagnostic(exc: yaml.MarkedYAMLError, path: str) -> Diagnostic:
         code="DeserializationError",
         message=message,
         file=path,
+        error=deserialization_error(path, message),
         range=rng,
         help="Fix the YAML syntax here; the other files of the registry are still checked.",
     )
@@ -310,6 +323,7 @@ def _walk(node: Node, path: Path, doc: Document) -> Any:
                         code="DeserializationError",
                         message=f'duplicate entry with key "{key}"',
                         file=doc.path,
+                        error=deserialization_error(doc.path, f'duplicate entry with key "{key}"'),
                         range=Range.of(*_span(key_node)),
                         help="Remove one of the two entries; YAML mappings may not repeat a key.",
                     )

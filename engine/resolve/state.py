@@ -34,6 +34,10 @@ class ResolverState:
         self.merged: dict[int, list[AttrEntry]] = {}
         self.includes_of: dict[int, list[str]] = {}
 
+    def _provenance(self, path: str) -> dict[str, str]:
+        """weaver's serialised `Provenance` of a file of this registry (in diagnostics' payloads)."""
+        return {"schema_url": self.registry.schema_url, "path": path}
+
 
 def _all_files(registry: LoadedRegistry) -> list[SpecFile]:
     """The definition files of a registry and of all its dependencies."""
