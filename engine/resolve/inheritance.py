@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
-from weavergen.diagnostics import Diagnostic, Related
+from weavergen.diagnostics import Diagnostic, Related, closest, did_you_mean, replacement
 from weavergen.groups import AttrEntry, UGroup
 from weavergen.resolve.attributes import deep_merge, merge_spec
 from weavergen.resolve.model import ResolvedGroup
@@ -35,9 +34,10 @@ class Inheritance(ResolverState):
             for a in dep.attributes
         ]
 
-    def _resolve_inheritance(self) -> None:
+    def _resolve_inheritance(self, groups: list[UGroup] | None = None) -> None:
+        """Merge inherited attributes into every group (or only into `groups`, the others merged already)."""
         pending: list[UGroup] = []
-        for g in self.groups:
+        for g in self.groups if groups is None else groups:
             if g.spec.get("extends") or g.include_groups:
                 pending.append(g)
             else:
@@ -97,6 +97,7 @@ class Inheritance(ResolverState):
             self.diags.append(self.broken.note("`extends`", ext, g.id, g.provenance, rng))
         elif ext and self._entries_of(ext) is None:
             kind, label = ("UnresolvedExtendsRef", "`extends` clause reference")
+            close = self._closest_group(ext, g.id)
             self.diags.append(
                 Diagnostic(
                     code=kind,
@@ -112,7 +113,8 @@ class Inheritance(ResolverState):
                             "provenance": self._provenance(g.provenance),
                         }
                     },
-                    help=self._suggest(ext, g.id),
+                    help=did_you_mean(close) if close else None,
+                    fix=_extends_fix(g, close),
                 )
             )
         for inc in g.include_groups:
@@ -121,6 +123,7 @@ class Inheritance(ResolverState):
                 if self.broken.could_define(inc):
                     self.diags.append(self.broken.note("`include`", inc, g.id, g.provenance, rng))
                     continue
+                close = self._closest_group(inc, g.id)
                 self.diags.append(
                     Diagnostic(
                         code="UnresolvedIncludeRef",
@@ -136,7 +139,8 @@ class Inheritance(ResolverState):
                                 "provenance": self._provenance(g.provenance),
                             }
                         },
-                        help=self._suggest(inc, g.id),
+                        help=did_you_mean(close) if close else None,
+                        fix=replacement(close) if close and rng is not None and rng != g.id_range() else None,
                     )
                 )
 
@@ -160,13 +164,12 @@ class Inheritance(ResolverState):
                         return g.range(*sub)
         return g.id_range()
 
-    def _suggest(self, missing: str, referrer: str) -> str | None:
-        """A close group id for an unresolved one, never the group that makes the reference."""
-        names = [n for n in self.index if n != referrer]
-        for dep in self.deps:
-            names.extend(n for n in dep.by_id if n != referrer)
-        close = difflib.get_close_matches(missing, names, n=1, cutoff=0.75)
-        return f"Did you mean `{close[0]}`?" if close else None
+    def _closest_group(self, missing: str, referrer: str) -> str | None:
+        """The group id a missing parent most likely meant, from this registry and its dependencies;
+        never the group that makes the reference."""
+        if self._group_ids is None:
+            self._group_ids = (*self.index, *(gid for dep in self.deps for gid in dep.by_id))
+        return closest(missing, [n for n in self._group_ids if n != referrer], cutoff=0.75)
 
     def _merge(self, g: UGroup, parents: list[str], bases: list[list[AttrEntry]]) -> None:
         self._include_conflicts(g, parents, bases)
@@ -324,3 +327,16 @@ class Inheritance(ResolverState):
 def _parents(g: UGroup) -> list[str]:
     """The groups a group inherits from: its `extends`, then its `include_groups`."""
     return ([g.spec["extends"]] if g.spec.get("extends") else []) + g.include_groups
+
+
+def _extends_fix(g: UGroup, close: str | None) -> dict[str, Any] | None:
+    """The edit a suggested parent makes: the `extends` value, or a v2 refinement's `ref` (which names the
+    signal without its `<kind>.` prefix)."""
+    if close is None or g.file is None:
+        return None
+    if (*g.path, "extends") in g.file.document.spans:
+        return replacement(close)
+    kind = f"{g.type}."
+    if (*g.path, "ref") in g.file.document.spans and close.startswith(kind):
+        return replacement(close[len(kind) :])
+    return None
