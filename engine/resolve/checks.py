@@ -88,14 +88,10 @@ class DuplicateChecks(ResolverState):
             # One diagnostic per weaver error, at the first definition; the others are related places.
             (g, e), others = places[0], places[1:]
             related = tuple(
-                Related(
-                    o.provenance,
-                    o.file.document.range_of((*oe.path, "id")) if o.file else None,
-                    f"`{name}` is also defined in group `{o.id}`",
-                )
+                Related(o.provenance, oe.id_range(), f"`{name}` is also defined in group `{o.id}`")
                 for o, oe in others
             )
-            at = e.file.document.range_of((*e.path, "id")) if e.file else g.id_range()
+            at = e.id_range() if e.file else g.id_range()
             self.diags.append(duplicate_attribute(name, group_ids, g, at, related))
 
     def _dup_warning(self, code: str, message: str, gs: list[UGroup], error: dict[str, Any]) -> None:

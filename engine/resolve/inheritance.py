@@ -28,7 +28,8 @@ class Inheritance(Exclusion):
             return self.merged.get(id(local[0]))
         dep = self._dep_group(gid)
         if dep is None:
-            return None
+            hidden = self.shadow.get(gid)
+            return [AttrEntry(e.spec, e.path, e.file, gid) for e in hidden.attrs] if hidden else None
         return [
             AttrEntry({"id": a["name"], **{k: v for k, v in a.items() if k != "name"}}, (), None, gid, True)
             for a in dep.attributes
@@ -57,17 +58,47 @@ class Inheritance(Exclusion):
             pending = still
             if not progressed:
                 break
+        if self.broken and pending:
+            pending = self._settle_unchecked(pending)
         for g in pending:
             self._report_unresolved_parents(g)
             parents = ([g.spec["extends"]] if g.spec.get("extends") else []) + g.include_groups
             bases = [self._entries_of(p) or [] for p in parents]
             self._merge(g, parents, bases)
 
+    def _settle_unchecked(self, pending: list[UGroup]) -> list[UGroup]:
+        """Resolve the groups that wait on a parent hidden in a broken file: that parent gets its note
+        and counts as empty, so what inherits from the waiting groups is not reported as unresolved."""
+        unchecked = {
+            p
+            for g in pending
+            for p in _parents(g)
+            if p not in self.index and self._entries_of(p) is None and self.broken.could_define(p)
+        }
+        while pending and unchecked:
+            still: list[UGroup] = []
+            for g in pending:
+                parents = _parents(g)
+                found = [[] if p in unchecked else self._entries_of(p) for p in parents]
+                bases = [b for b in found if b is not None]
+                if len(bases) < len(found):
+                    still.append(g)
+                    continue
+                self._report_unresolved_parents(g)
+                self._merge(g, parents, bases)
+            if len(still) == len(pending):
+                break
+            pending = still
+        return pending
+
     def _report_unresolved_parents(self, g: UGroup) -> None:
         ext = g.spec.get("extends")
-        if ext and self._entries_of(ext) is None:
+        if ext and self._entries_of(ext) is None and self.broken.could_define(ext):
+            rng = g.field_range("extends", "ref") or g.id_range()
+            self.diags.append(self.broken.note("`extends`", ext, g.id, g.provenance, rng))
+        elif ext and self._entries_of(ext) is None:
             kind, label = ("UnresolvedExtendsRef", "`extends` clause reference")
-            close = self._closest_group(ext)
+            close = self._closest_group(ext, g.id)
             self.diags.append(
                 Diagnostic(
                     code=kind,
@@ -90,7 +121,10 @@ class Inheritance(Exclusion):
         for inc in g.include_groups:
             if self._entries_of(inc) is None:
                 rng = self._include_range(g, inc)
-                close = self._closest_group(inc)
+                if self.broken.could_define(inc):
+                    self.diags.append(self.broken.note("`include`", inc, g.id, g.provenance, rng))
+                    continue
+                close = self._closest_group(inc, g.id)
                 self.diags.append(
                     Diagnostic(
                         code="UnresolvedIncludeRef",
@@ -131,11 +165,12 @@ class Inheritance(Exclusion):
                         return g.range(*sub)
         return g.id_range()
 
-    def _closest_group(self, missing: str) -> str | None:
-        """The group id a missing parent most likely meant, from this registry and its dependencies."""
+    def _closest_group(self, missing: str, referrer: str) -> str | None:
+        """The group id a missing parent most likely meant, from this registry and its dependencies;
+        never the group that makes the reference."""
         if self._group_ids is None:
             self._group_ids = (*self.index, *(gid for dep in self.deps for gid in dep.by_id))
-        return closest(missing, self._group_ids, cutoff=0.75)
+        return closest(missing, [n for n in self._group_ids if n != referrer], cutoff=0.75)
 
     def _merge(self, g: UGroup, parents: list[str], bases: list[list[AttrEntry]]) -> None:
         self._include_conflicts(g, parents, bases)
@@ -280,6 +315,11 @@ class Inheritance(Exclusion):
             spec["annotations"] = deep_merge(
                 parent_fields.get("annotations") or {}, spec.get("annotations") or {}
             )
+
+
+def _parents(g: UGroup) -> list[str]:
+    """The groups a group inherits from: its `extends`, then its `include_groups`."""
+    return ([g.spec["extends"]] if g.spec.get("extends") else []) + g.include_groups
 
 
 def _extends_fix(g: UGroup, close: str | None) -> dict[str, Any] | None:

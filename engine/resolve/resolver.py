@@ -81,6 +81,10 @@ class Resolver(Inheritance, Imports, DuplicateChecks):
             for e in g.attrs:
                 if not e.is_ref and e.key not in defs:
                     defs[e.key] = Definition(attribute_from_id(e.spec), g, e)
+        for g in self.shadow.values():
+            for e in g.attrs:
+                if not e.is_ref and e.key not in defs:
+                    defs[e.key] = Definition(attribute_from_id(e.spec), g, e)
         self._prefixed_definitions(defs)
         return defs
 
@@ -186,7 +190,9 @@ class Resolver(Inheritance, Imports, DuplicateChecks):
     def _unresolved_ref(self, g: UGroup, e: AttrEntry) -> None:
         prov = e.file.provenance if e.file else g.provenance
         rng = e.file.document.range_of((*e.path, "ref")) if e.file else g.id_range()
-
+        if self.broken.could_define(e.key):
+            self.diags.append(self.broken.note("attribute", e.key, g.id, prov, rng))
+            return
         close = closest(e.key, self._attribute_names(), cutoff=0.75)
         self.diags.append(
             Diagnostic(
