@@ -75,6 +75,17 @@ def _errors(diagnostics: list[Diagnostic]) -> list[str]:
     return sorted(out)
 
 
+def _identity(payload: str) -> tuple[str, str]:
+    """An error's code and what it is about (group, metric name, attribute, refinement), payload aside."""
+    ((code, fields),) = json.loads(payload).items()
+    fields = fields or {}
+    about = [fields.get(k) for k in ("group_id", "metric_name", "group_name", "refinement_id", "id")]
+    return (
+        code,
+        f"{next((a for a in about if a), '')}/{fields.get('attribute_id') or fields.get('attr') or ''}",
+    )
+
+
 def _expected_errors(case: Path) -> list[str]:
     expected = _flatten(json.loads((case / "expected-errors.json").read_text()))
     return sorted({json.dumps(canonical(e), sort_keys=True) for e in expected})
