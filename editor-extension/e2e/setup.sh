@@ -3,7 +3,7 @@
 # code-server 4.100.3 (the last release on Node.js 20) and playwright-core. code-server's own install
 # downloads ripgrep from GitHub and builds native modules as root, both of which fail on a machine that
 # reaches only the package registries, so it is unpacked and installed without scripts, then its
-# postinstall work is done by hand (see /work/shared/reference/vscode-e2e.md).
+# postinstall work is done by hand (see ../shared/reference/vscode-e2e.md beside the repository).
 # Everything lands in $WEAVERGEN_E2E_CACHE (default: build/e2e-vscode at the repository root, ignored by
 # git and outside the extension, so eslint and vsce never walk it);
 # a finished install is marked and reused. Prints how long each part took.
