@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from weavergen import __version__
+from weavergen.cli.completion import completion as completion_command
 from weavergen.cli.fix import fix as fix_command
 from weavergen.cli.lsp import lsp as lsp_command
 from weavergen.cli.registry import registry_app
@@ -45,7 +46,7 @@ app = typer.Typer(
     name="weavergen",
     help="Check OpenTelemetry semantic-convention registries, compatible with OpenTelemetry Weaver.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -55,6 +56,7 @@ app.add_typer(debug_app, name="debug")
 app.add_typer(benchmark_app, name="benchmark")
 app.command(name="lsp")(lsp_command)
 app.command(name="fix")(fix_command)
+app.command(name="completion")(completion_command)
 
 
 def _print_version(value: bool) -> None:
