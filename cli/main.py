@@ -193,6 +193,7 @@ def main(argv: list[str] | None = None) -> None:
 
 from weavergen.cli import diff as _diff  # noqa: E402, F401 - registers `registry diff`
 from weavergen.cli import forge as _forge  # noqa: E402, F401 - registers `registry generate`, `update-markdown`
+from weavergen.cli import infer as _infer  # noqa: E402, F401 - registers `registry infer`
 from weavergen.cli import livecheck as _livecheck  # noqa: E402, F401 - registers `registry live-check`, `emit`
 from weavergen.cli import mcp as _mcp  # noqa: E402, F401 - registers `registry mcp`
 from weavergen.cli import package as _package  # noqa: E402, F401 - registers `registry package`
