@@ -81,23 +81,17 @@ def mcp_command(
     get_span, get_event, get_entity, live_check and browse_namespace, plus check and fix. The registry is
     re-read when its files change. Runs until stdin is closed.
     """
-    from weavergen.cli.livecheck import _project_config
-    from weavergen.config import CheckOverrides, ConfigError, load_project_config, resolve_check_settings
+    from weavergen.cli.livecheck import _overrides, _project_config
+    from weavergen.config import ConfigError, load_project_config, resolve_check_settings
     from weavergen.mcp.server import run_stdio
     from weavergen.mcp.tools import McpSettings, RegistryTools
 
     options: GlobalOptions = ctx.obj
     _configure_logging(options.debug)
-    overrides = CheckOverrides(
-        registry=registry,
-        v2=v2,
-        future=options.future,
-        follow_symlinks=follow_symlinks,
-        include_unreferenced=include_unreferenced,
-        diagnostic_format=diagnostic_format,
-        diagnostic_stdout=diagnostic_stdout,
-        diagnostic_template=diagnostic_template,
-    )
+    overrides = _overrides(
+        options, registry, None, None, v2, follow_symlinks, include_unreferenced,
+        diagnostic_format, diagnostic_stdout, diagnostic_template,
+    )  # fmt: skip
     try:
         settings = resolve_check_settings(load_project_config(options.config, Path.cwd()), overrides)
     except ConfigError as exc:

@@ -18,7 +18,7 @@ from typing import Any
 
 from weavergen.diagnostics import Diagnostic
 from weavergen.livecheck.receiver import ReceiverOptions
-from weavergen.livecheck.samples import Sample
+from weavergen.livecheck.samples import Sample, infer_type
 
 log = logging.getLogger(__name__)
 
@@ -27,16 +27,9 @@ INSTRUMENTS = ("counter", "updowncounter", "gauge", "histogram")
 
 
 def _scalar_kind(value: Any) -> str | None:
-    """The kind of example a JSON value makes (bool, int, double, string); None for others."""
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "double"
-    if isinstance(value, str):
-        return "string"
-    return None
+    """The kind of example a JSON value makes (boolean, int, double, string); None for others."""
+    kind = infer_type(value)
+    return kind if kind in ("boolean", "int", "double", "string") else None
 
 
 @dataclass(slots=True)
