@@ -11,10 +11,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
 from weavergen.check import CheckOptions, check_registry
+from weavergen.mcp.catalog import Catalog
 from weavergen.output import resolved_document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -224,3 +226,48 @@ def test_a_missing_registry_is_an_error_before_serving(tmp_path: Path) -> None:
     )
     assert done.returncode == 1 and done.stdout == ""
     assert "nowhere" in done.stderr and "Traceback" not in done.stderr
+
+
+def _attr(key: str, brief: str = "", note: str = "", **extra: Any) -> dict[str, Any]:
+    return {"key": key, "type": "string", "brief": brief, "note": note, "stability": "stable", **extra}
+
+
+@pytest.mark.parametrize(
+    ("query", "score"),
+    [
+        ("http.request.method", 100),  # the exact key
+        ("http.req", 80),  # a prefix of it
+        ("request.meth", 70),  # inside it
+        ("request method", 60),  # every word in a part of the key
+        ("verb used", 40),  # the brief contains the query
+        ("used verb", 35),  # every word in the brief
+        ("idempotent calls", 20),  # the note contains the query
+        ("calls idempotent", 15),  # every word in the note
+        ("nothing like it", 0),
+    ],
+)
+def test_search_scores_as_weaver_search(query: str, score: int) -> None:
+    registry = {
+        "registry": {"attributes": [_attr("http.request.method", "The HTTP verb used.", "Idempotent calls.")]}
+    }
+    results, total = Catalog.of(registry).search(query)
+    assert [r["score"] for r in results] == ([score] if score else []) and total == len(results)
+
+
+def test_deprecated_definitions_keep_a_tenth_and_templates_are_browsed_not_looked_up() -> None:
+    registry = {
+        "registry": {
+            "attributes": [
+                _attr("db.system", deprecated={"reason": "renamed", "renamed_to": "db.system.name"}),
+                _attr("db.system.name"),
+                _attr("db.query.parameter", type="template[string]"),
+            ]
+        }
+    }
+    catalog = Catalog.of(registry)
+    results, _ = catalog.search("db.system")
+    assert [(r["key"], r["score"]) for r in results] == [("db.system.name", 80), ("db.system", 10)]
+    assert catalog.get("attribute", "db.query.parameter") is None
+    info = catalog.browse_namespace("db")
+    assert info["child_namespaces"] == ["db.query", "db.system"] and info["total_attribute_count"] == 3
+    assert [a["key"] for a in info["attributes"]] == ["db.system"] and info["max_depth"] == 2

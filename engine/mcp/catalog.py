@@ -9,6 +9,7 @@ deprecated item keeps a tenth (at least 1). Ties keep registry order.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,9 +38,16 @@ def is_template(attribute: dict[str, Any]) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class _Item:
+    """One searchable definition, with what scoring reads lower-cased once."""
+
     kind: str
     id: str
     data: dict[str, Any]
+    id_lower: str
+    id_tokens: tuple[str, ...]
+    brief: str
+    note: str
+    deprecated: bool
 
 
 @dataclass(slots=True)
@@ -58,7 +66,17 @@ class Catalog:
         catalog = cls(index={kind: {} for kind in KINDS}, separator=separator or ".")
         for kind in KINDS:
             for data in registry.get(_LIST[kind]) or []:
-                item = _Item(kind, str(data.get(_ID[kind], "")), data)
+                id_ = str(data.get(_ID[kind], ""))
+                item = _Item(
+                    kind,
+                    id_,
+                    data,
+                    id_.lower(),
+                    tuple(_split(id_.lower(), catalog.separator, False)),
+                    str(data.get("brief") or "").lower(),
+                    str(data.get("note") or "").lower(),
+                    data.get("deprecated") is not None,
+                )
                 catalog.items.append(item)
                 if kind == "attribute" and is_template(data):
                     catalog.templates[item.id] = data
@@ -83,21 +101,11 @@ class Catalog:
         ]
         if not query:
             return [_result(i, 0) for i in items[:limit]], len(items)
-        scored = [(s, i) for i in items if (s := self.score(query, i)) > 0]
+        q = query.lower()
+        tokens = [t for t in _split(q, self.separator, True) if t]
+        scored = [(s, i) for i in items if (s := score_item(q, tokens, i)) > 0]
         scored.sort(key=lambda pair: -pair[0])
         return [_result(i, s) for s, i in scored[:limit]], len(scored)
-
-    def score(self, query: str, item: _Item) -> int:
-        """weaver_search's relevance of an item for a query (0: no match)."""
-        data = item.data
-        return score_fields(
-            query.lower(),
-            item.id.lower(),
-            str(data.get("brief") or "").lower(),
-            str(data.get("note") or "").lower(),
-            data.get("deprecated") is not None,
-            self.separator,
-        )
 
     def browse_namespace(self, prefix: str | None) -> dict[str, Any]:
         """weaver's `NamespaceInfo`: child namespaces, direct attributes, count and depth under a prefix."""
@@ -140,44 +148,36 @@ def _result(item: _Item, score: int) -> dict[str, Any]:
 
 
 def _split(text: str, separator: str, whitespace: bool) -> list[str]:
-    out, word = [], ""
-    for c in text:
-        if c in separator or c == "_" or (whitespace and c.isspace()):
-            out.append(word)
-            word = ""
-        else:
-            word += c
-    out.append(word)
-    return out
+    """Split on any character of the separator and `_` (and white space, for a query), as weaver does."""
+    chars = re.escape(separator + "_")
+    return re.split(f"[{chars}\\s]" if whitespace else f"[{chars}]", text)
 
 
-def score_fields(query: str, id_: str, brief: str, note: str, deprecated: bool, separator: str) -> int:
-    """weaver_search's `score_fields` (all arguments lower-cased)."""
+def score_item(query: str, tokens: list[str], item: _Item) -> int:
+    """weaver_search's `score_fields` for a lower-cased query (and its tokens) against one item."""
     score = 0
+    id_ = item.id_lower
     if id_ == query:
         score = 100
     elif id_.startswith(query):
         score = 80
     elif query in id_:
         score = 70
-    else:
-        tokens = [t for t in _split(query, separator, True) if t]
-        if tokens:
-            id_tokens = _split(id_, separator, False)
-            if all(any(t in it for it in id_tokens) for t in tokens):
-                score = 60
-            elif query in brief:
-                score = 40
-            elif query in note:
-                score = 20
-            elif all(t in brief for t in tokens):
-                score = 35
-            elif all(t in note for t in tokens):
-                score = 15
-        elif query in brief:
+    elif tokens:
+        if all(any(t in it for it in item.id_tokens) for t in tokens):
+            score = 60
+        elif query in item.brief:
             score = 40
-        elif query in note:
+        elif query in item.note:
             score = 20
-    if deprecated and score > 0:
+        elif all(t in item.brief for t in tokens):
+            score = 35
+        elif all(t in item.note for t in tokens):
+            score = 15
+    elif query in item.brief:
+        score = 40
+    elif query in item.note:
+        score = 20
+    if item.deprecated and score > 0:
         score = max(score // 10, 1)
     return score
