@@ -41,7 +41,7 @@ def infer_command(
             "--output",
             metavar="<OUTPUT>",
             help="Output folder for the generated registry.yaml. An existing registry.yaml is kept unless "
-            "--force. [default: ./inferred-registry/]",
+            "--force.",
         ),
     ] = "./inferred-registry/",
     force: Annotated[
@@ -52,13 +52,10 @@ def infer_command(
         typer.Option(
             "--grpc-address",
             metavar="<GRPC_ADDRESS>",
-            help="Address of the OTLP listeners. Loopback by default, unlike weaver's 0.0.0.0. "
-            "[default: 127.0.0.1]",
+            help="Address of the OTLP listeners. Loopback by default, unlike weaver's 0.0.0.0.",
         ),
     ] = "127.0.0.1",
-    grpc_port: Annotated[
-        int, typer.Option("--grpc-port", help="Port of the OTLP/gRPC listener. [default: 4317]")
-    ] = 4317,
+    grpc_port: Annotated[int, typer.Option("--grpc-port", help="Port of the OTLP/gRPC listener.")] = 4317,
     otlp_http_port: Annotated[
         int,
         typer.Option(
@@ -68,13 +65,13 @@ def infer_command(
         ),
     ] = -1,
     admin_port: Annotated[
-        int, typer.Option("--admin-port", help="Port of the admin endpoints (POST /stop). [default: 8080]")
+        int, typer.Option("--admin-port", help="Port of the admin endpoints (POST /stop).")
     ] = 8080,
     inactivity_timeout: Annotated[
         float,
         typer.Option(
             "--inactivity-timeout",
-            help="Stop after this many seconds without telemetry; 0 = never. [default: 60]",
+            help="Stop after this many seconds without telemetry; 0 = never.",
         ),
     ] = 60.0,
     input_source: Annotated[
@@ -83,7 +80,7 @@ def infer_command(
             "--input-source",
             metavar="<INPUT_SOURCE>",
             help="otlp (the listeners), stdin, or a file: weaver's JSON samples, OTLP/JSON, or the OTLP "
-            "JSON file exporter's lines, as live-check reads them. [default: otlp]",
+            "JSON file exporter's lines, as live-check reads them.",
         ),
     ] = "otlp",
     input_format: Annotated[
@@ -91,7 +88,7 @@ def infer_command(
         typer.Option(
             "--input-format",
             metavar="[json|text]",
-            help="json, or text (`name` or `name=value` lines); not used for otlp. [default: json]",
+            help="json, or text (`name` or `name=value` lines); not used for otlp.",
             callback=_one_of(INPUT_FORMATS),
         ),
     ] = "json",

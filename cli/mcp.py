@@ -71,7 +71,7 @@ def mcp_command(
         typer.Option(
             "--namespace-separator",
             metavar="<NAMESPACE_SEPARATOR>",
-            help="Namespace separator of attribute keys, for browse_namespace and search. [default: .]",
+            help="Namespace separator of attribute keys, for browse_namespace and search.",
         ),
     ] = ".",
 ) -> None:
