@@ -2,7 +2,9 @@
 is checked against the current registry; coverage and findings stream to the dashboard.
 
 When the registry is reloaded the checker is rebuilt from the new resolution and coverage starts again
-(its denominators are the registry's attributes, metrics and events, which may have changed).
+(its denominators are the registry's attributes, metrics and events, which may have changed). The
+checker is built and used only in the consuming thread: regorus engines (advice policies) must stay on
+the thread that made them.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from weavergen.livecheck.receiver import Receiver, ReceiverOptions
 from weavergen.livecheck.report import LiveCheckSession
 from weavergen.livecheck.run import LiveCheckSettings, make_checker
+from weavergen.livecheck.samples import Sample
 from weavergen.resolve import Resolution
 from weavergen.serve.events import Broker
 
@@ -35,7 +38,10 @@ class LiveSession:
         self.findings: deque[dict[str, Any]] = deque(maxlen=RECENT_FINDINGS)
         self.problems: list[str] = []
         self._lock = threading.Lock()
-        self._session = self._new_session(resolution)
+        self._session: LiveCheckSession | None = None
+        self._pending: Resolution | None = resolution
+        self._ready = threading.Event()
+        self._last: dict[str, Any] | None = None
         self._threads: list[threading.Thread] = []
         self._dirty = False
         self._stop = threading.Event()
@@ -52,6 +58,7 @@ class LiveSession:
             thread = threading.Thread(target=target, name="weavergen-serve-live", daemon=True)
             thread.start()
             self._threads.append(thread)
+        self._ready.wait(timeout=60)
         return dict(self.receiver.ports)
 
     def stop(self) -> None:
@@ -63,27 +70,46 @@ class LiveSession:
             thread.join(timeout=5)
 
     def registry_changed(self, resolution: Resolution) -> None:
-        """Rebuild the checker for a reloaded registry; coverage starts again."""
+        """Rebuild the checker for a reloaded registry before the next sample; coverage starts again."""
         with self._lock:
-            self._session = self._new_session(resolution)
-            self.findings.clear()
-        self.events.publish("live", self.state())
+            self._pending = resolution
+
+    def _rebuild(self) -> None:
+        """Build the checker of the pending resolution (in the consuming thread)."""
+        with self._lock:
+            resolution, self._pending = self._pending, None
+            if resolution is not None:
+                self._session = self._new_session(resolution)
+                self.findings.clear()
+                self._dirty = True
 
     def _consume(self) -> None:
-        for sample in self.receiver.samples():
+        try:
+            self._rebuild()
+            self._ready.set()
+            for sample in self.receiver.samples():
+                if self._pending is not None:
+                    self._rebuild()
+                self._check(sample)
+        finally:
             with self._lock:
-                if self._session is None:
-                    continue
-                try:
-                    found = self._session.add(sample)
-                except Exception:  # one odd sample must not end the stream
-                    log.exception("checking a sample failed")
-                    continue
-                ((kind, body),) = sample.items()
-                name = body.get("name") or body.get("event_name") or kind
-                for f in found:
-                    self.findings.append({"sample": kind, "name": name, **f})
-                self._dirty = True
+                self._last = self._state()
+                self._session = None  # its regorus engine must be dropped on this thread
+
+    def _check(self, sample: Sample) -> None:
+        with self._lock:
+            if self._session is None:
+                return
+            try:
+                found = self._session.add(sample)
+            except Exception:  # one odd sample must not end the stream
+                log.exception("checking a sample failed")
+                return
+            ((kind, body),) = sample.items()
+            name = body.get("name") or body.get("event_name") or kind
+            for f in found:
+                self.findings.append({"sample": kind, "name": name, **f})
+            self._dirty = True
 
     def _publisher(self) -> None:
         """At most one `live` event per PUBLISH_SECONDS, however fast telemetry arrives."""
@@ -95,15 +121,19 @@ class LiveSession:
     def state(self) -> dict[str, Any]:
         """Ports, samples checked, weaver's statistics (with `registry_coverage`), recent findings."""
         with self._lock:
-            session = self._session
-            stats = session.statistics.as_dict() if session and session.statistics else None
-            return {
-                "enabled": True,
-                "ports": dict(self.receiver.ports),
-                "samples": session.count if session else 0,
-                "requests": self.receiver.requests,
-                "highest": session.highest if session else None,
-                "statistics": stats,
-                "findings": list(self.findings)[-50:],
-                "problems": list(self.problems),
-            }
+            return self._state()
+
+    def _state(self) -> dict[str, Any]:
+        session = self._session
+        if session is None and self._last is not None:
+            return self._last
+        return {
+            "enabled": True,
+            "ports": dict(self.receiver.ports),
+            "samples": session.count if session else 0,
+            "requests": self.receiver.requests,
+            "highest": session.highest if session else None,
+            "statistics": session.statistics.as_dict() if session and session.statistics else None,
+            "findings": list(self.findings)[-50:],
+            "problems": list(self.problems),
+        }
