@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,27 +113,14 @@ def score(query_lower: str, item: Item, tokens: tuple[str, ...] | None = None) -
 
 
 class Blob:
-    """One text field of every item joined by NUL, so a substring is found for all items at C speed."""
+    """One text field of every item, for finding which items contain a substring."""
 
     def __init__(self, texts: list[str]) -> None:
-        self.text = "\0".join(t.replace("\0", " ") for t in texts)
-        self.starts: list[int] = []
-        at = 0
-        for t in texts:
-            self.starts.append(at)
-            at += len(t) + 1
+        self.texts = texts
 
     def having(self, needle: str) -> set[int]:
-        """Indexes of the items whose text contains `needle` (which holds no NUL)."""
-        found: set[int] = set()
-        at = self.text.find(needle)
-        while at >= 0:
-            index = bisect_right(self.starts, at) - 1
-            found.add(index)
-            at = self.text.find(
-                needle, self.starts[index + 1] if index + 1 < len(self.starts) else len(self.text)
-            )
-        return found
+        """Indexes of the items whose text contains `needle`."""
+        return {i for i, text in enumerate(self.texts) if needle in text}
 
 
 class SearchIndex:
@@ -149,11 +135,9 @@ class SearchIndex:
 
     def candidates(self, q: str, tokens: tuple[str, ...]) -> list[Item]:
         """A superset of the items `score` can match, in registry order (every rule needs a substring)."""
-        if "\0" in q:
-            return self.items
         found = self.ids.having(q) | self.briefs.having(q) | self.notes.having(q)
         for blob in (self.ids, self.briefs, self.notes):
-            if tokens:
+            if tokens and tokens != (q,):
                 common = blob.having(tokens[0])
                 for t in tokens[1:]:
                     common &= blob.having(t)
