@@ -42,8 +42,8 @@ class Server:
     @property
     def url(self) -> str:
         """The base URL the server answers on."""
-        host, port = self.http.server_address[:2]
-        shown = f"[{host}]" if ":" in str(host) else host
+        host, port = str(self.http.server_address[0]), int(self.http.server_address[1])
+        shown = f"[{host}]" if ":" in host else host
         return f"http://{shown}:{port}"
 
     def stop(self) -> None:

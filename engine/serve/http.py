@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import socket
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -144,8 +145,15 @@ class Handler(BaseHTTPRequestHandler):
 
 def start_server(api: Api, host: str, port: int, cors: Cors) -> tuple[ServeServer, threading.Thread]:
     """Bind and serve in a thread (OSError names the address when it cannot bind)."""
+    server_class = ServeServer
+    if ":" in host:  # an IPv6 address such as ::1
+
+        class ServeServer6(ServeServer):
+            address_family = socket.AF_INET6
+
+        server_class = ServeServer6
     try:
-        server = ServeServer((host, port), Handler)
+        server = server_class((host, port), Handler)
     except OSError as err:
         raise OSError(f"cannot listen on {host}:{port}: {err.strerror or err}") from err
     server.api, server.cors = api, cors
