@@ -231,7 +231,7 @@ function barChart(title, counts) {
   const entries = Object.entries(counts || {}).sort((a, b) => b[1] - a[1]).slice(0, 14);
   const max = Math.max(1, ...entries.map(([, n]) => n));
   const row = 20;
-  const chart = svg('svg', { width: '100%', height: String(entries.length * row + 4), viewBox: `0 0 330 ${entries.length * row + 4}`, role: 'img' });
+  const chart = svg('svg', { width: '100%', height: String(entries.length * row + 4), viewBox: `0 0 330 ${entries.length * row + 4}`, preserveAspectRatio: 'xMinYMin meet', role: 'img' });
   entries.forEach(([label, n], i) => {
     const y = i * row + 2;
     chart.append(svg('text', { x: 0, y: y + 13, class: 'bar-label' }, label.length > 22 ? `${label.slice(0, 21)}…` : label));
