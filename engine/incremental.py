@@ -72,7 +72,11 @@ class _State:
     """The claims made more than once: when empty, the duplicate checks find nothing."""
 
 
-def _file_state(spec: SpecFile, registry: str, good: SpecFile | None) -> _FileState:
+def _file_state(
+    spec: SpecFile, registry: str, good: SpecFile | None, before: _FileState | None = None
+) -> _FileState:
+    """What a file contributes; `before`: its previous state, whose shadow groups are kept while the
+    last good version they come from is the same (they are only looked up, never changed)."""
     groups = file_groups(spec, registry, False)
     defs = _defined(groups)
     claims: list[tuple[str, ...]] = []
@@ -87,8 +91,13 @@ def _file_state(spec: SpecFile, registry: str, good: SpecFile | None) -> _FileSt
     parents = [(p, g) for g in groups for p in _parents(g)]
     prefixed = frozenset(e.key for g in groups for e in g.attrs if e.name is not None)
     broken = (tuple(spec.check.broken_names.items()), tuple(spec.check.unreadable))
-    shadow = file_groups(good, registry, False) if good is not None else []
-    shadowed = tuple((g.id, _defined([g])) for g in shadow)
+    if good is None:
+        shadow, shadowed = [], ()
+    elif before is not None and before.shadow_of is good:
+        shadow, shadowed = before.shadow, before.shadowed
+    else:
+        shadow = file_groups(good, registry, False)
+        shadowed = tuple((g.id, _defined([g])) for g in shadow)
     fs = _FileState(spec, groups, defs, parents, tuple(claims), names, prefixed, broken)
     fs.shadow_of, fs.shadow, fs.shadowed = good, shadow, shadowed
     return fs
@@ -134,7 +143,7 @@ class Reresolver:
             if before is not None and before.spec is spec and before.shadow_of is good:
                 files[spec.provenance] = before
             else:
-                files[spec.provenance] = _file_state(spec, registry.name, good)
+                files[spec.provenance] = _file_state(spec, registry.name, good, before)
                 changed.add(spec.provenance)
         if old is not None:
             changed |= set(old.files) - set(files)
@@ -152,7 +161,7 @@ class Reresolver:
             if not stale:
                 break
             for prov in stale:
-                files[prov] = _file_state(files[prov].spec, registry.name, files[prov].shadow_of)
+                files[prov] = _file_state(files[prov].spec, registry.name, files[prov].shadow_of, files[prov])
             changed |= stale
         return self._partial(resolver, old, files, dirty, changed, defs)
 
