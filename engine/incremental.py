@@ -91,11 +91,11 @@ def _file_state(
     parents = [(p, g) for g in groups for p in _parents(g)]
     prefixed = frozenset(e.key for g in groups for e in g.attrs if e.name is not None)
     broken = (tuple(spec.check.broken_names.items()), tuple(spec.check.unreadable))
-    if good is None:
-        shadow, shadowed = [], ()
-    elif before is not None and before.shadow_of is good:
+    shadow: list[UGroup] = []
+    shadowed: tuple[tuple[str, list[tuple[str, Definition]]], ...] = ()
+    if good is not None and before is not None and before.shadow_of is good:
         shadow, shadowed = before.shadow, before.shadowed
-    else:
+    elif good is not None:
         shadow = file_groups(good, registry, False)
         shadowed = tuple((g.id, _defined([g])) for g in shadow)
     fs = _FileState(spec, groups, defs, parents, tuple(claims), names, prefixed, broken)
