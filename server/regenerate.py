@@ -30,20 +30,16 @@ def diagnostics(ls: WeavergenServer, ws: RegistryWorkspace, path: str) -> list[D
 
     Publishing any other file of the registry re-checks (at most once per registry generation, or after
     a few seconds for changes on disk) and republishes the manifest when its warnings changed, so an
-    edit of the registry shows up on the manifest at once. Until the manifest's own publication has
-    checked once, there is nothing to compare with: the check waits for it (it walks the workspace
-    folders, which the first diagnostics of an opened file must not wait for).
+    edit of the registry shows up on the manifest at once.
     """
     manifest = ws.registry.manifest_file
     if manifest is None:
         return []
-    if ws.is_manifest(path):
-        return _stale(ls, ws)
     before = _STATE.get(id(ws))
-    if before is None:
-        return []
     found = _stale(ls, ws)
-    if _messages(before[2]) != _messages(found):
+    if ws.is_manifest(path):
+        return found
+    if before is not None and _messages(before[2]) != _messages(found):
         ls.publish(ws, {manifest.provenance})
     return []
 
