@@ -11,6 +11,7 @@ import hashlib
 import os
 import pickle
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,30 @@ def _code_fingerprint() -> str:
 
 
 _FINGERPRINT = _code_fingerprint()
+
+
+class _Held:
+    """Entries pickled but not yet written, while writes are held (see `hold_writes`)."""
+
+    lock = threading.Lock()
+    entries: dict[Path, bytes] | None = None
+
+
+def hold_writes() -> None:
+    """Keep new entries in memory (already pickled, so later changes to the values cannot reach them)
+    until `flush_writes`: a first load that parses every file gets its results out before writing."""
+    with _Held.lock:
+        if _Held.entries is None:
+            _Held.entries = {}
+
+
+def flush_writes() -> int:
+    """Write the held entries and stop holding; how many there were."""
+    with _Held.lock:
+        held, _Held.entries = _Held.entries or {}, None
+    for path, payload in held.items():
+        _write(path, payload)
+    return len(held)
 
 
 def cache_dir() -> Path | None:
@@ -58,8 +83,10 @@ class DiskCache:
         path = self._path(key)
         if path is None:
             return None
+        held = _Held.entries
         try:
-            return pickle.loads(path.read_bytes())
+            payload = held.get(path) if held is not None else None
+            return pickle.loads(payload if payload is not None else path.read_bytes())
         except (
             OSError,
             ValueError,
@@ -76,15 +103,27 @@ class DiskCache:
         path = self._path(key)
         if path is None:
             return
-        tmp: str | None = None
         try:
             payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(payload)
-            os.replace(tmp, path)
-        except (OSError, ValueError, pickle.PicklingError, TypeError):
-            if tmp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
+        except (ValueError, pickle.PicklingError, TypeError):
+            return
+        with _Held.lock:
+            if _Held.entries is not None:
+                _Held.entries[path] = payload
+                return
+        _write(path, payload)
+
+
+def _write(path: Path, payload: bytes) -> None:
+    """Write one entry atomically (temp file + rename); failures (a read-only disk) are ignored."""
+    tmp: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+        os.replace(tmp, path)
+    except OSError:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)

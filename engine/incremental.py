@@ -20,8 +20,9 @@ from weavergen.groups import AttrEntry, UGroup, file_groups
 from weavergen.registry import LoadedRegistry, SpecFile
 from weavergen.resolve import Definition, Resolution, ResolvedGroup, Resolver
 from weavergen.resolve.attributes import attribute_from_id
+from weavergen.unchecked import UNCHECKED
 
-_UNRESOLVED = ("UnresolvedAttributeRef", "UnresolvedExtendsRef", "UnresolvedIncludeRef")
+_UNRESOLVED = ("UnresolvedAttributeRef", "UnresolvedExtendsRef", "UnresolvedIncludeRef", UNCHECKED)
 
 
 @dataclass(slots=True)
@@ -39,6 +40,14 @@ class _FileState:
     """The attribute names it defines and its group ids: what a "Did you mean" chooses from."""
     prefixed: frozenset[str]
     """The names its `prefix: true` refs define (from attributes that may live in other files)."""
+    broken: tuple[object, ...]
+    """What its broken parts hide (names and unreadable regions): the "could not be checked" notes."""
+    shadow_of: SpecFile | None = None
+    """While the file is broken, its last good version, whose groups lend their definitions."""
+    shadow: list[UGroup] = field(default_factory=list)
+    """The groups of `shadow_of`: never resolved or reported, only looked up."""
+    shadowed: tuple[tuple[str, list[tuple[str, Definition]]], ...] = ()
+    """Each shadow group's id and the attribute definitions it makes."""
 
 
 @dataclass(slots=True)
@@ -54,7 +63,7 @@ class _State:
     refs: dict[int, frozenset[str]] = field(default_factory=dict)
     """The attribute names each group references (after inheritance)."""
     unresolved: frozenset[str] = frozenset()
-    """Ids of the groups with an unresolved reference or parent."""
+    """Ids of the groups with an unresolved (or unchecked) reference or parent."""
     duplicates: list[Diagnostic] = field(default_factory=list)
     """The registry-wide duplicate findings."""
     claims: dict[tuple[str, ...], int] = field(default_factory=dict)
@@ -63,11 +72,13 @@ class _State:
     """The claims made more than once: when empty, the duplicate checks find nothing."""
 
 
-def _file_state(spec: SpecFile, registry: str) -> _FileState:
+def _file_state(
+    spec: SpecFile, registry: str, good: SpecFile | None, before: _FileState | None = None
+) -> _FileState:
+    """What a file contributes; `before`: its previous state, whose shadow groups are kept while the
+    last good version they come from is the same (they are only looked up, never changed)."""
     groups = file_groups(spec, registry, False)
-    defs = [
-        (e.key, Definition(attribute_from_id(e.spec), g, e)) for g in groups for e in g.attrs if not e.is_ref
-    ]
+    defs = _defined(groups)
     claims: list[tuple[str, ...]] = []
     for g in groups:
         claims.append(("id", g.id))
@@ -79,7 +90,24 @@ def _file_state(spec: SpecFile, registry: str) -> _FileState:
     names = (frozenset(k for k, _ in defs), frozenset(g.id for g in groups))
     parents = [(p, g) for g in groups for p in _parents(g)]
     prefixed = frozenset(e.key for g in groups for e in g.attrs if e.name is not None)
-    return _FileState(spec, groups, defs, parents, tuple(claims), names, prefixed)
+    broken = (tuple(spec.check.broken_names.items()), tuple(spec.check.unreadable))
+    shadow: list[UGroup] = []
+    shadowed: tuple[tuple[str, list[tuple[str, Definition]]], ...] = ()
+    if good is not None and before is not None and before.shadow_of is good:
+        shadow, shadowed = before.shadow, before.shadowed
+    elif good is not None:
+        shadow = file_groups(good, registry, False)
+        shadowed = tuple((g.id, _defined([g])) for g in shadow)
+    fs = _FileState(spec, groups, defs, parents, tuple(claims), names, prefixed, broken)
+    fs.shadow_of, fs.shadow, fs.shadowed = good, shadow, shadowed
+    return fs
+
+
+def _defined(groups: list[UGroup]) -> list[tuple[str, Definition]]:
+    """The attribute definitions of groups (not their refs), in order."""
+    return [
+        (e.key, Definition(attribute_from_id(e.spec), g, e)) for g in groups for e in g.attrs if not e.is_ref
+    ]
 
 
 def _parents(g: UGroup) -> list[str]:
@@ -94,28 +122,32 @@ class Reresolver:
         self.deps = deps
         self._state: _State | None = None
 
-    def run(self, registry: LoadedRegistry, keep: bool = True) -> Resolution:
+    def run(
+        self, registry: LoadedRegistry, keep: bool = True, shadow_of: dict[str, SpecFile] | None = None
+    ) -> Resolution:
         """The resolution of this version of the registry; `keep=False` leaves the stored state as it
-        was (a what-if)."""
-        resolution, state = self._run(registry)
+        was (a what-if). `shadow_of`: the last good version of files broken now (`shadow_sources`),
+        resolved as a full `Resolver` given their groups as `shadow`."""
+        resolution, state = self._run(registry, shadow_of or {})
         if keep:
             self._state = state
         return resolution
 
-    def _run(self, registry: LoadedRegistry) -> tuple[Resolution, _State]:
+    def _run(self, registry: LoadedRegistry, shadow_of: dict[str, SpecFile]) -> tuple[Resolution, _State]:
         old = self._state
         files: dict[str, _FileState] = {}
         changed: set[str] = set()
         for spec in registry.files:
             before = old.files.get(spec.provenance) if old is not None else None
-            if before is not None and before.spec is spec:
+            good = shadow_of.get(spec.provenance)
+            if before is not None and before.spec is spec and before.shadow_of is good:
                 files[spec.provenance] = before
             else:
-                files[spec.provenance] = _file_state(spec, registry.name)
+                files[spec.provenance] = _file_state(spec, registry.name, good, before)
                 changed.add(spec.provenance)
         if old is not None:
             changed |= set(old.files) - set(files)
-        resolver = Resolver(registry, self.deps, False)
+        resolver = Resolver(registry, self.deps, False, [g for fs in files.values() for g in fs.shadow])
         if old is None:
             return self._full(resolver, files)
         while True:
@@ -129,7 +161,7 @@ class Reresolver:
             if not stale:
                 break
             for prov in stale:
-                files[prov] = _file_state(files[prov].spec, registry.name)
+                files[prov] = _file_state(files[prov].spec, registry.name, files[prov].shadow_of, files[prov])
             changed |= stale
         return self._partial(resolver, old, files, dirty, changed, defs)
 
@@ -141,8 +173,9 @@ class Reresolver:
         """The groups to resolve again, in registry order."""
         before = [fs for p in changed if (fs := old.files.get(p))]
         after = [fs for p in changed if (fs := files.get(p))]
-        ids = {g.id for fs in (*before, *after) for g in fs.groups}
+        ids = {g.id for fs in (*before, *after) for g in (*fs.groups, *fs.shadow)}
         candidates = {k for fs in (*before, *after) for k in fs.names[0]}
+        candidates.update(k for fs in (*before, *after) for _, defs in fs.shadowed for k, _ in defs)
         candidates.update(k for fs in (*old.files.values(), *after) for k in fs.prefixed)
         keys = _changed_definitions(old.defs, defs, candidates)
         renamed = any(
@@ -158,7 +191,12 @@ class Reresolver:
         if keys:  # groups whose references may now resolve, fail, or resolve differently
             none: frozenset[str] = frozenset()
             dirty.update(id(g) for g in groups if not keys.isdisjoint(old.refs.get(id(g), none)))
-        if renamed:  # the "Did you mean" of unresolved references may change
+        # The "could not be checked" notes name what is broken where: they may change with it.
+        unbroken = any(
+            (old.files[p].broken if p in old.files else None) != (files[p].broken if p in files else None)
+            for p in changed
+        )
+        if renamed or unbroken:  # the "Did you mean" of unresolved references may change
             dirty.update(id(g) for gid in old.unresolved for g in by_id.get(gid, ()))
         children: dict[str, list[UGroup]] = defaultdict(list)
         for fs in files.values():
@@ -323,11 +361,17 @@ def _without(table: dict[int, T], gone: list[int]) -> dict[int, T]:
 
 
 def _definitions(files: dict[str, _FileState], r: Resolver) -> dict[str, Definition]:
-    """The first definition of every attribute, in registry order, then those `prefix: true` refs make
-    (as `Resolver._definitions`)."""
+    """The first definition of every attribute, in registry order, then those of the shadow groups, then
+    those `prefix: true` refs make (as `Resolver._definitions`)."""
     defs: dict[str, Definition] = {}
     for fs in files.values():
         for key, d in fs.definitions:
+            defs.setdefault(key, d)
+    shadowed: dict[str, list[tuple[str, Definition]]] = {}  # by id, the last group of an id wins
+    for fs in files.values():
+        shadowed.update(fs.shadowed)
+    for made in shadowed.values():
+        for key, d in made:
             defs.setdefault(key, d)
     if any(fs.prefixed for fs in files.values()):
         r.groups = [g for fs in files.values() for g in fs.groups]

@@ -80,12 +80,19 @@ def is_good(spec: SpecFile) -> bool:
     return not spec.document.failed and not spec.check.broken
 
 
-def shadow_groups(registry: LoadedRegistry, last_good: dict[str, SpecFile]) -> list[UGroup]:
-    """The groups of the last good version of every file that is broken now (the editor keeps them, so
-    that what the half-typed text hides still resolves)."""
-    out: list[UGroup] = []
+def shadow_sources(registry: LoadedRegistry, last_good: dict[str, SpecFile]) -> dict[str, SpecFile]:
+    """The last good version of every file that is broken now, by provenance: what lends its definitions
+    while the file is broken (the editor keeps them, so that what the half-typed text hides still
+    resolves)."""
+    out: dict[str, SpecFile] = {}
     for spec in registry.files:
         good = last_good.get(spec.provenance)
         if spec.check.broken and good is not None and good is not spec:
-            out.extend(file_groups(good, registry.name, False))
+            out[spec.provenance] = good
     return out
+
+
+def shadow_groups(registry: LoadedRegistry, last_good: dict[str, SpecFile]) -> list[UGroup]:
+    """The groups of the last good version of every file that is broken now (see `shadow_sources`)."""
+    sources = shadow_sources(registry, last_good).values()
+    return [g for good in sources for g in file_groups(good, registry.name, False)]

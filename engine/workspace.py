@@ -21,8 +21,8 @@ from weavergen.document import digest_of, parse
 from weavergen.fixes import Fix, fixes_for, hints
 from weavergen.incremental import Reresolver
 from weavergen.registry import MANIFEST_NAMES, LoadedRegistry, SpecFile, load_file, load_registry
-from weavergen.resolve import Resolution, Resolver, resolve, resolve_dependencies
-from weavergen.unchecked import is_good, shadow_groups
+from weavergen.resolve import Resolution, resolve, resolve_dependencies
+from weavergen.unchecked import is_good, shadow_sources
 from weavergen.validate import validate_document
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -340,10 +340,8 @@ class RegistryWorkspace:
         reg = registry if registry is not None else self.registry
         if not reg.root.is_dir():
             return resolve(reg)
-        shadow = shadow_groups(reg, self.last_good)
-        if shadow:  # a broken file lends its last good definitions: resolve in full meanwhile
-            return Resolver(reg, self._deps, False, shadow).run()
-        return self._resolver.run(reg, keep)
+        # a broken file lends the definitions of its last good version
+        return self._resolver.run(reg, keep, shadow_sources(reg, self.last_good))
 
 
 def _replaced(files: list[SpecFile], path: str, spec: SpecFile | None) -> list[SpecFile]:

@@ -23,6 +23,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
 from weavergen import __version__
+from weavergen.cache import flush_writes, hold_writes
 from weavergen.registry import MANIFEST_NAMES
 from weavergen.server import convert, livecheck, logs, regenerate
 from weavergen.server.convert import Lines, path_of, uri_of
@@ -42,6 +43,8 @@ def _load_quietly(
     """Open the registries with the garbage collector paused, then freeze what was loaded: loading
     allocates hundreds of thousands of long-lived objects, and collecting over and over while they pile
     up (or in every later full collection) costs a third of the load."""
+    started, cpu = time.perf_counter(), time.thread_time()
+    hold_writes()  # the parsed files reach the disk cache after the first publication (`flush_writes`)
     gc.disable()
     try:
         found = open_workspaces(folders, registry_path, options)
@@ -49,6 +52,12 @@ def _load_quietly(
         return found
     finally:
         gc.enable()
+        log.debug(
+            "loaded %s: %.1f ms (CPU %.1f ms)",
+            ", ".join(str(f) for f in folders) or "no folder",
+            (time.perf_counter() - started) * 1000,
+            (time.thread_time() - cpu) * 1000,
+        )
 
 
 class WeavergenServer(LanguageServer):
@@ -144,6 +153,7 @@ class WeavergenServer(LanguageServer):
         self.announce()
         self.ready.set()
         await self.publish_all()
+        self.spawn(self.off_loop(flush_writes))
         for ws in self.workspaces:
             self.spawn(self.check_policies(ws))
 

@@ -47,7 +47,13 @@ EDITS: dict[str, Callable[[str], str]] = {
     "change a brief": lambda text: re.sub(r"brief: .*", "brief: Changed.", text, count=1),
     "drop the first item": lambda text: re.sub(r"^  - [\s\S]*?(?=^  - |\Z)", "", text, count=1, flags=re.M),
     "break the YAML": lambda text: text + "\n  - id: [broken\n",
+    # Schema errors: the definition or item is set aside, its last good version lends its groups.
+    "misspell a type": lambda text: re.sub(r"(type: )string\b", r"\1strnig", text, count=1),
+    "drop a type": lambda text: re.sub(r"^\s*type: \w+\n", "", text, count=1, flags=re.M),
+    "break the YAML mid-file": lambda text: re.sub(r"brief: .*", "brief: [unclosed", text, count=1),
 }
+TWICE = ("misspell a ref", "misspell a type")
+"""Edits applied a second time on top of the first (typing on in a file that is wrong already)."""
 
 
 def canon(res: Resolution) -> dict[str, Any]:
@@ -78,12 +84,14 @@ def canon(res: Resolution) -> dict[str, Any]:
     }
 
 
-def assert_same_as_full(ws: RegistryWorkspace, step: str) -> None:
+def assert_same_as_full(ws: RegistryWorkspace, step: str) -> Resolution:
+    """The workspace's resolution equals a full one of the same texts; returns the full one."""
     snap = ws.snapshot()
     # a broken file lends the definitions of its last good version, in the editor as in full
     shadow = shadow_groups(snap.registry, ws.last_good)
     full = Resolver(snap.registry, ws._deps, False, shadow).run()
     assert canon(snap.resolution) == canon(full), step
+    return full
 
 
 def test_the_resolver_fixtures_are_there() -> None:
@@ -106,7 +114,7 @@ def test_every_edit_resolves_as_a_full_resolution(name: str, tmp_path: Path) -> 
             text = edit(original)
             ws.update(path, text)
             assert_same_as_full(ws, f"{Path(path).name}: {label}")
-            if label == "misspell a ref":  # a second edit on top of the first, then back
+            if label in TWICE:  # a second edit on top of the first, then back
                 ws.update(path, edit(text))
                 assert_same_as_full(ws, f"{Path(path).name}: {label} twice")
         ws.update(path, original)
@@ -133,3 +141,73 @@ def test_a_what_if_leaves_the_workspace_as_it_was(tmp_path: Path) -> None:
     ws.update(path, text)
     assert canon(ws.resolution) == before
     assert_same_as_full(ws, "after what-if")
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRIES))
+def test_several_broken_files_resolve_as_a_full_resolution(name: str, tmp_path: Path) -> None:
+    """Two files broken at once (each lending its last good groups), typed on, then fixed in turn."""
+    root = tmp_path / name
+    shutil.copytree(REGISTRIES[name], root)
+    files = sorted(str(p.resolve()) for p in root.rglob("*.yaml") if p.name != "manifest.yaml")
+    # a file already broken on disk has no last good version to lend
+    Path(files[-1]).write_text(EDITS["break the YAML"](Path(files[-1]).read_text(encoding="utf-8")))
+    ws = RegistryWorkspace(root, None)
+    assert_same_as_full(ws, "load with a broken file")
+    first, second = files[0], files[len(files) // 2]
+    texts = {p: Path(p).read_text(encoding="utf-8") for p in (first, second)}
+    steps = [
+        (first, EDITS["misspell a type"](texts[first])),
+        (second, EDITS["break the YAML mid-file"](texts[second])),
+        (first, EDITS["break the YAML"](EDITS["misspell a type"](texts[first]))),
+        (second, texts[second]),
+        (first, EDITS["drop a type"](texts[first])),
+        (first, texts[first]),
+        (files[-1], EDITS["misspell a ref"](texts.get(files[-1], Path(files[-1]).read_text()))),
+    ]
+    for i, (path, text) in enumerate(steps):
+        ws.update(path, text)
+        assert_same_as_full(ws, f"step {i}: {Path(path).name}")
+    assert ws.what_if({second: EDITS["misspell a type"](texts[second])})
+    assert_same_as_full(ws, "after a what-if of a broken file")
+
+
+def test_a_broken_file_re_resolves_only_what_it_reaches(tmp_path: Path) -> None:
+    """While a file is broken, the groups it cannot reach keep their resolved form (nothing is resolved
+    in full), and its last good definitions still resolve the references to what the error hides."""
+    root = tmp_path / "r"
+    shutil.copytree(REGISTRIES["example"], root)
+    ws = RegistryWorkspace(root, None)
+    path = str((root / "store" / "registry.yaml").resolve())
+    text = Path(path).read_text(encoding="utf-8")
+    before = ws.resolution.by_id
+    ws.update(path, EDITS["misspell a type"](text))
+    spec = ws.snapshot().file(path)
+    assert spec is not None and spec.check.broken_names, "the misspelt type sets a definition aside"
+    full = assert_same_as_full(ws, "broken")
+    hidden = set(spec.check.broken_names)
+    users = [g.id for g in full.groups if hidden & {a["name"] for a in g.attributes}]
+    assert users, "other groups reference the set-aside definition, resolved from the last good version"
+    assert not [d for d in full.diagnostics if d.code in ("UnresolvedAttributeRef", "UncheckedReference")]
+    after = ws.resolution.by_id
+    reach = _reaching(
+        full, {gid for gid, gs in full.all_groups.items() if any(g.provenance == path for g in gs)}
+    )
+    untouched = [gid for gid in after if gid in before and gid not in reach]
+    assert untouched, "the example registry has groups the edited file does not reach"
+    assert [gid for gid in untouched if after[gid] is not before[gid]] == []
+
+
+def _reaching(res: Resolution, ids: set[str]) -> set[str]:
+    """`ids` and the groups that inherit from them or use an attribute they define, at any depth."""
+    reach = set(ids)
+    while True:
+        defined = {k for k, d in res.definitions.items() if d.group.id in reach}
+        more = {
+            gid
+            for gid, g in res.by_id.items()
+            if {*g.lineage.get("includes_group", []), g.lineage.get("extends_group")} & reach
+            or defined & {a["name"] for a in g.attributes}
+        }
+        if more <= reach:
+            return reach
+        reach |= more

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from weavergen.diagnostics import Diagnostic, Range
-from weavergen.groups import UGroup
+from weavergen.groups import AttrEntry, UGroup
 from weavergen.resolve.model import Definition, ResolvedGroup
 from weavergen.resolve.state import ResolverState
 
@@ -51,13 +51,14 @@ class Exclusion(ResolverState):
         synthetic = g.is_v2 and g.id.startswith("registry.") and spec.get("brief") == "<synthetic v2>"
         return is_excluded(spec.get("annotations")) or spec.get("visibility") == "internal" or synthetic
 
-    def _excluded_ref(self, g: UGroup, name: str, root: Definition, at: Range | None) -> bool:
+    def _excluded_ref(self, g: UGroup, e: AttrEntry, root: Definition) -> bool:
         """Report a ref to an excluded attribute (always, from a dependency); True when it was refused."""
         # Only across registries: weaver 0.25.1 resolves semconv 1.44, whose own excluded attributes its
         # public groups use; the within-registry checks of weaver's later tests are not 0.25.1's.
         if not root.group.dependency or not is_excluded(root.attribute.get("annotations")):
             return False
-        self.diags.append(excluded_error("Attribute", name, g.id, g.provenance, at))
+        at = e.file.document.range_of((*e.path, "ref")) if e.file else g.id_range()
+        self.diags.append(excluded_error("Attribute", e.key, g.id, g.provenance, at))
         return True
 
     def _excluded_definitions(self, g: UGroup, attrs: list[dict[str, Any]], refs: set[str]) -> None:

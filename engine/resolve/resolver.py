@@ -133,8 +133,7 @@ class Resolver(Inheritance, Imports, DuplicateChecks):
                 if root is None:
                     self._unresolved_ref(g, e)
                     continue
-                at = e.file.document.range_of((*e.path, "ref")) if e.file else g.id_range()
-                if self._excluded_ref(g, e.key, root, at):
+                if self._excluded_ref(g, e, root):
                     continue
                 refs.add(e.key)
                 attr = override(root.attribute, spec)
@@ -142,7 +141,7 @@ class Resolver(Inheritance, Imports, DuplicateChecks):
                     attr = ordered({**attr, "name": e.name, "prefix": True})
                 # Lineage is relative to the definition, wherever the ref was inherited from: every
                 # field a ref along the `extends` chain sets is overridden, every other one inherited.
-                fields_set = sorted(k for k in REF_OVERRIDES if spec.get(k) is not None)
+                fields_set = [k for k in REF_OVERRIDES if spec.get(k) is not None]
                 source = root.group.id
                 lineage_attrs[e.key] = attribute_lineage(
                     source
