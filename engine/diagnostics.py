@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 DOCS_BASE_URL = os.environ.get(
@@ -114,6 +115,12 @@ def blocking_errors(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
 def apply_future(diagnostics: list[Diagnostic], future: bool) -> list[Diagnostic]:
     """Under `--future` every warning is re-emitted as an error, as weaver does."""
     return [d.promoted() for d in diagnostics] if future else diagnostics
+
+
+def of_file(diagnostics: list[Diagnostic], file: Path) -> list[Diagnostic]:
+    """The diagnostics located in `file` (their own file, whatever form its path was given in)."""
+    target = file.resolve()
+    return [d for d in diagnostics if d.file is not None and Path(d.file).resolve() == target]
 
 
 def internal_error(message: str, file: str | None = None) -> Diagnostic:
