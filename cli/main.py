@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> None:
 
 from weavergen.cli import diff as _diff  # noqa: E402, F401 - registers `registry diff`
 from weavergen.cli import forge as _forge  # noqa: E402, F401 - registers `registry generate`, `update-markdown`
+from weavergen.cli import generate as _generate  # noqa: E402, F401 - registers `generate`, `templates`
 from weavergen.cli import livecheck as _livecheck  # noqa: E402, F401 - registers `registry live-check`, `emit`
 from weavergen.cli import regenerate as _regenerate  # noqa: E402, F401 - registers `regenerate`
-from weavergen.cli import generate as _generate  # noqa: E402, F401 - registers `generate`, `templates`
 from weavergen.cli import validate as _validate  # noqa: E402, F401 - registers `validate`
