@@ -39,3 +39,20 @@ def describe(name: str) -> str:
     text = " ".join(lines)
     text = text.split(": ", 1)[-1] if text.startswith("weavergen built-in target") else text
     return text.split(". ", 1)[0].rstrip(".") + "."
+
+
+def unknown_targets(templates: str | None, names: list[str]) -> tuple[str, list[str], list[str]]:
+    """Where `names` are looked up (`templates`, or the built-in targets when None), which of them do
+    not exist there, and the targets that do exist there (folders holding a weaver.yaml)."""
+    from weavergen.forge.config import local_templates, templates_root
+
+    if templates is None:
+        root = targets_root()
+        known = [n for n in BUILTIN_TARGETS if builtin_target(n) is not None]
+        return str(root), [n for n in names if n not in known], known
+    local, _ = local_templates(templates)
+    if local is None or not local.is_dir():
+        return templates, list(names), []
+    base = local / "registry" if (local / "registry").is_dir() else local
+    known = sorted(p.name for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return templates, [n for n in names if not templates_root(local, n).is_dir()], known
