@@ -25,6 +25,7 @@ from weavergen.cli.registry import (
     SkipPoliciesOption,
     V2Option,
     _configure_logging,
+    _progress_bar,
     _write,
     registry_app,
 )
@@ -68,10 +69,14 @@ def _settings(overrides: CheckOverrides, options: GlobalOptions) -> CheckSetting
         return None
 
 
-def _report(diagnostics: list[Diagnostic], settings: CheckSettings, source: object, quiet: bool) -> int:
-    from weavergen.diagnostics import has_error
+def _report(
+    diagnostics: list[Diagnostic], settings: CheckSettings, source: object, options: GlobalOptions
+) -> int:
+    from weavergen.diagnostics import has_error, without_codes
     from weavergen.render import render
 
+    diagnostics = without_codes(diagnostics, (*settings.ignore, *options.ignore))
+    quiet = options.quiet
     stream = sys.stdout if settings.diagnostic_stdout else sys.stderr
     fmt = settings.diagnostic_format
     if diagnostics or fmt not in ("json", "gh_workflow_command"):
@@ -141,25 +146,28 @@ def generate_command(
     if settings is None:
         raise typer.Exit(1)
     check = settings.options
-    report, _ = run_generate(
-        GenerateOptions(
-            registry=check.registry,
-            target=target,
-            output=output,
-            templates=templates,
-            configs=list(config or []),
-            params=list(param or []),
-            params_file=params,
-            policies=list(check.policies),
-            skip_policies=check.skip_policies,
-            v2=check.v2,
-            future=check.future,
-            follow_symlinks=check.follow_symlinks,
-            include_unreferenced=check.include_unreferenced,
-            project_config=str(settings.config_path) if settings.config_path else None,
+    show_bar = settings.diagnostic_format == "ansi" and not options.quiet and sys.stderr.isatty()
+    with _progress_bar(show_bar) as progress:
+        report, _ = run_generate(
+            GenerateOptions(
+                registry=check.registry,
+                target=target,
+                output=output,
+                templates=templates,
+                configs=list(config or []),
+                params=list(param or []),
+                params_file=params,
+                policies=list(check.policies),
+                skip_policies=check.skip_policies,
+                v2=check.v2,
+                future=check.future,
+                follow_symlinks=check.follow_symlinks,
+                include_unreferenced=check.include_unreferenced,
+                project_config=str(settings.config_path) if settings.config_path else None,
+            ),
+            progress=progress,
         )
-    )
-    raise typer.Exit(_report(report.diagnostics, settings, report.source, options.quiet))
+    raise typer.Exit(_report(report.diagnostics, settings, report.source, options))
 
 
 @registry_app.command("update-markdown")
@@ -242,4 +250,4 @@ def update_markdown_command(
             sys.stdout.write(f"Markdown is not equal: {path}\n{report.diffs.get(path, '')}")
     elif report.changed and not options.quiet:
         sys.stderr.write(f"Updated {len(report.changed)} file(s).\n")
-    raise typer.Exit(_report(report.diagnostics, settings, report.source, options.quiet))
+    raise typer.Exit(_report(report.diagnostics, settings, report.source, options))

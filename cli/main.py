@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -38,6 +38,8 @@ class GlobalOptions:
     quiet: bool = False
     future: bool = False
     config: Path | None = None
+    ignore: tuple[str, ...] = ()
+    """Diagnostic codes to leave out (`--ignore CODE`, repeatable), with `[diagnostics] ignore`."""
 
 
 app = typer.Typer(
@@ -83,13 +85,24 @@ def root(
             dir_okay=False,
         ),
     ] = None,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ignore",
+            metavar="CODE",
+            help="Leave out diagnostics with this code (e.g. UnstableFileFormat); repeatable, may follow "
+            "the command. Adds to `ignore` under `[diagnostics]` in .weaver.toml.",
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option("--version", help="Print the version and exit.", callback=_print_version, is_eager=True),
     ] = False,
 ) -> None:
     """Manage semantic convention registries (OpenTelemetry Weaver compatible)."""
-    ctx.obj = GlobalOptions(debug=debug, quiet=quiet, future=future, config=config)
+    ctx.obj = GlobalOptions(
+        debug=debug, quiet=quiet, future=future, config=config, ignore=tuple(ignore or ())
+    )
 
 
 def expand_bool_flags(args: list[str]) -> list[str]:
@@ -114,15 +127,46 @@ def expand_bool_flags(args: list[str]) -> list[str]:
     return out
 
 
+def hoist_ignore(args: list[str]) -> list[str]:
+    """Move every `--ignore CODE` / `--ignore=CODE` to the front, where the root option is parsed, so it
+    may be written after the command too (`weavergen registry check --ignore UnstableFileFormat`)."""
+    front: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            rest.extend(args[index:])
+            break
+        if arg == "--ignore" and index + 1 < len(args):
+            front += [arg, args[index + 1]]
+            index += 2
+            continue
+        (front if arg.startswith("--ignore=") else rest).append(arg)
+        index += 1
+    return front + rest
+
+
+def one_default_in_help(command: Any) -> None:
+    """An option whose help states its own `[default: …]` keeps only that one: Typer's copy is dropped."""
+    for param in getattr(command, "params", []):
+        if "[default:" in (getattr(param, "help", None) or ""):
+            param.show_default = False
+    for sub in getattr(command, "commands", {}).values():
+        one_default_in_help(sub)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: `weavergen …`."""
     args = sys.argv[1:] if argv is None else argv
     try:
-        args = expand_bool_flags(args)
+        args = hoist_ignore(expand_bool_flags(args))
     except typer.BadParameter as exc:
         exc.show()
         raise SystemExit(exc.exit_code) from None
-    app(args=args, prog_name="weavergen")
+    command = typer.main.get_command(app)
+    one_default_in_help(command)
+    command(args=args, prog_name="weavergen")
 
 
 from weavergen.cli import diff as _diff  # noqa: E402, F401 - registers `registry diff`

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Iterator
@@ -77,8 +78,8 @@ DiagnosticFormatOption = Annotated[
     str | None,
     typer.Option(
         "--diagnostic-format",
-        metavar="[ansi|json|gh_workflow_command|sarif]",
-        help="Format of the diagnostics. [default: ansi]",
+        metavar="[ansi|concise|json|gh_workflow_command|sarif]",
+        help="Format of the diagnostics (concise: one line each). [default: ansi]",
     ),
 ]
 DiagnosticStdoutOption = Annotated[
@@ -171,7 +172,7 @@ def _checked(
 ) -> tuple[int, WorkflowRun | None, CheckSettings | None]:
     """The one run path of every registry command: settings, its workflow, diagnostics, exit code."""
     from weavergen.config import ConfigError, load_project_config, resolve_check_settings
-    from weavergen.diagnostics import has_error
+    from weavergen.diagnostics import has_error, without_codes
 
     _configure_logging(options.debug)
     try:
@@ -180,6 +181,7 @@ def _checked(
         _write(sys.stderr, f"error: {exc}")
         return 1, None, None
     diagnostics, run = _run_workflow(settings, workflow, params or {}, quiet=quiet, debug=options.debug)
+    diagnostics = without_codes(diagnostics, (*settings.ignore, *options.ignore))
     report = run.context.report if run is not None else None
     if diagnostics or render_empty:
         stream = sys.stdout if settings.diagnostic_stdout else sys.stderr
@@ -248,25 +250,50 @@ def _progress_bar(enabled: bool) -> Iterator[Progress | None]:
 
 
 class _ProgressBar:
-    """A transient rich progress bar on stderr that appears only once a run has lasted a moment."""
+    """A transient rich progress bar on stderr that appears once a run has lasted a moment, even when the
+    engine's next update is long in coming (one policy evaluation can take seconds)."""
 
     def __init__(self) -> None:
         self._started_at = time.monotonic()
         self._progress: Any = None
         self._task: Any = None
+        self._latest: tuple[str, int, int] | None = None
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        self._stopped = False
 
     def update(self, stage: str, done: int, total: int) -> None:
         """The engine's `progress(stage, done, total)` callback."""
-        if self._progress is None:
-            if time.monotonic() - self._started_at < PROGRESS_DELAY_SECONDS:
+        with self._lock:
+            self._latest = (stage, done, total)
+            if self._progress is None:
+                waited = time.monotonic() - self._started_at
+                if waited < PROGRESS_DELAY_SECONDS:
+                    if self._timer is None:
+                        self._timer = threading.Timer(PROGRESS_DELAY_SECONDS - waited, self._show)
+                        self._timer.daemon = True
+                        self._timer.start()
+                    return
+                self._start(stage, total)
+            self._progress.update(self._task, description=stage, completed=done, total=total or None)
+
+    def _show(self) -> None:
+        """The delayed start: show the latest state, which the bar's elapsed time then keeps alive."""
+        with self._lock:
+            if self._stopped or self._progress is not None or self._latest is None:
                 return
+            stage, done, total = self._latest
             self._start(stage, total)
-        self._progress.update(self._task, description=stage, completed=done, total=total or None)
+            self._progress.update(self._task, description=stage, completed=done, total=total or None)
 
     def stop(self) -> None:
         """Remove the bar (it is transient) once the run is over."""
-        if self._progress is not None:
-            self._progress.stop()
+        with self._lock:
+            self._stopped = True
+            if self._timer is not None:
+                self._timer.cancel()
+            if self._progress is not None:
+                self._progress.stop()
 
     def _start(self, stage: str, total: int) -> None:
         from rich.console import Console

@@ -29,6 +29,10 @@ from weavergen.cli.registry import (
 if TYPE_CHECKING:
     pass
 
+if TYPE_CHECKING:
+    from weavergen.diagnostics import Diagnostic
+    from weavergen.workflow import WorkflowRun
+
 FORMATS = ("rich", "json", "sarif", "mermaid")
 
 
@@ -61,7 +65,7 @@ def validate(
     manifest, else its own folder) and the diagnostics of that file are shown.
     """
     from weavergen.config import CheckOverrides, ConfigError, load_project_config, resolve_check_settings
-    from weavergen.diagnostics import has_error, of_file
+    from weavergen.diagnostics import has_error, of_file, without_codes
     from weavergen.registry import registry_root_of
 
     options: GlobalOptions = ctx.obj
@@ -85,6 +89,7 @@ def validate(
         raise typer.Exit(1) from None
     quiet = options.quiet or fmt != "rich"
     diagnostics, run = _run_workflow(settings, "registry_check", {}, quiet=quiet, debug=options.debug)
+    diagnostics = without_codes(diagnostics, (*settings.ignore, *options.ignore))
     shown = of_file(diagnostics, path) if path.is_file() else diagnostics
     if fmt == "mermaid":
         _write(sys.stdout, _mermaid(run))
@@ -99,23 +104,23 @@ def validate(
     raise typer.Exit(1 if has_error(shown) else 0)
 
 
-def _render(diagnostics: list, run: object, fmt: str, *, quiet: bool) -> str:  # type: ignore[type-arg]
+def _render(diagnostics: list[Diagnostic], run: WorkflowRun | None, fmt: str, *, quiet: bool) -> str:
+    """The shown diagnostics in the chosen format (rich is weaver's ansi rendering)."""
     from weavergen.render import render
 
-    report = getattr(getattr(run, "context", None), "report", None)
+    report = run.context.report if run is not None else None
     source = report.source if report is not None else None
     if fmt == "json" and not diagnostics:
         return "[]"
     color = fmt == "rich" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    return render(
-        diagnostics, "ansi" if fmt == "rich" else fmt, source=source, color=color, summary=not quiet
-    )  # type: ignore[arg-type]
+    kind = "ansi" if fmt == "rich" else fmt
+    return render(diagnostics, kind, source=source, color=color, summary=not quiet)
 
 
-def _mermaid(run: object) -> str:
+def _mermaid(run: WorkflowRun | None) -> str:
+    """The check workflow as it ran, as a Mermaid flowchart."""
     from weavergen.mermaid import run_flowchart, write_flowchart
     from weavergen.workflow import builtin_library
 
     info = builtin_library().find("registry_check")
-    spans = getattr(run, "spans", [])
-    return write_flowchart(run_flowchart(info.file, info.id, spans))
+    return write_flowchart(run_flowchart(info.file, info.id, run.spans if run is not None else []))

@@ -87,6 +87,8 @@ class DiagnosticsSection(_Section):
     format: str | None = None
     template: str | None = None
     stdout: bool | None = None
+    ignore: list[str] | None = None
+    """Diagnostic codes never shown nor counted (ours; weaver has no such key)."""
 
 
 class CheckSection(_Section):
@@ -135,6 +137,7 @@ class CheckOverrides:
     include_unreferenced: bool | None = None
     diagnostic_format: str | None = None
     diagnostic_stdout: bool | None = None
+    ignore: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +148,8 @@ class CheckSettings:
     diagnostic_format: str
     diagnostic_stdout: bool
     config_path: Path | None
+    ignore: tuple[str, ...] = ()
+    """Codes left out of the report: `--ignore` and `[diagnostics] ignore` together."""
 
 
 def discover(start: Path) -> Path | None:
@@ -206,6 +211,7 @@ def resolve_check_settings(config: ProjectConfig, cli: CheckOverrides) -> CheckS
         diagnostic_format=_diagnostic_format(config, cli.diagnostic_format),
         diagnostic_stdout=_pick(cli.diagnostic_stdout, toml.diagnostics.stdout),
         config_path=config.path,
+        ignore=tuple(dict.fromkeys([*(toml.diagnostics.ignore or []), *cli.ignore])),
     )
 
 

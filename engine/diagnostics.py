@@ -117,6 +117,14 @@ def apply_future(diagnostics: list[Diagnostic], future: bool) -> list[Diagnostic
     return [d.promoted() for d in diagnostics] if future else diagnostics
 
 
+def without_codes(diagnostics: list[Diagnostic], codes: tuple[str, ...] | list[str]) -> list[Diagnostic]:
+    """The diagnostics whose code is not one of `codes` (`--ignore CODE`, `[diagnostics] ignore`)."""
+    if not codes:
+        return diagnostics
+    ignored = set(codes)
+    return [d for d in diagnostics if d.code not in ignored]
+
+
 def of_file(diagnostics: list[Diagnostic], file: Path) -> list[Diagnostic]:
     """The diagnostics located in `file` (their own file, whatever form its path was given in)."""
     target = file.resolve()

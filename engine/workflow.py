@@ -857,12 +857,13 @@ def _defaults(options: CheckOptions) -> dict[str, Any]:
 
 
 def run_generate(
-    options: Any, targets: list[str] | None = None, *, parallel: bool = True
+    options: Any, targets: list[str] | None = None, *, parallel: bool = True, progress: Any = None
 ) -> tuple[Any, WorkflowRun]:
     """`registry generate` through the `registry_generate` process: check, render each target, write.
 
     With one target the files go straight into OUTPUT; with several, into OUTPUT/<target>. Returns the
-    forge's `GenerateReport` (every diagnostic, the files written) and the run.
+    forge's `GenerateReport` (every diagnostic, the files written) and the run. `progress(stage, done,
+    total)` hears of the check, each target rendered and each file written.
     """
     from weavergen.forge import GenerateReport
 
@@ -879,7 +880,8 @@ def run_generate(
         "params_file": options.params_file,
         "project_config": options.project_config,
     }
-    ctx = RunContext(check)
+    ctx = RunContext(check, progress)
+    ctx.outputs["targets_total"] = len(names)
     run = run_workflow("registry_generate", {"targets": items, "settings": settings}, ctx, parallel=parallel)
     report = GenerateReport(
         diagnostics=[*ctx.diagnostics_after_report(), *run.diagnostics],
