@@ -119,10 +119,11 @@ def generate_command(
 ) -> None:
     """Generates artifacts from a semantic convention registry.
 
-    Checks the registry (with its policies unless --skip-policies), then renders the templates of
-    <templates>/registry/<TARGET> (else <templates>/<TARGET>) as their weaver.yaml says, writing only inside
-    OUTPUT. Exits 1 if an error was found; nothing is generated when the registry has errors other than
-    policy violations (with those, as in weaver, the files are written and the exit code is 1).
+    Checks the registry (with its policies unless --skip-policies), then renders the templates of the
+    TARGET folder as its weaver.yaml says, writing only inside OUTPUT. The folder is
+    <templates>/registry/<TARGET> when <templates>/registry exists, else <templates>/<TARGET>. Exits 1 if
+    an error was found; nothing is generated when the registry has errors other than policy violations
+    (with those, as in weaver, the files are written and the exit code is 1).
     """
     from weavergen.config import CheckOverrides
     from weavergen.forge import GenerateOptions

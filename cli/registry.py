@@ -512,7 +512,7 @@ def search_command(
 ) -> None:
     """Search the attributes, metrics, spans, events and entities of a registry, best match first.
 
-    Exact id > id prefix > id substring > brief words.
+    Exact id > id prefix > id substring (query words joined by `.` or `_`) > id words > brief words.
     """
     from weavergen.config import CheckOverrides
     from weavergen.output import to_json

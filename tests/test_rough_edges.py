@@ -4,7 +4,10 @@ shows a default once, messages that quote a path once."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -139,3 +142,76 @@ def test_a_path_in_a_message_is_quoted_once_for_people_and_as_weaver_in_json(tmp
     raw = weavergen("registry", "check", "-r", str(folder), "--skip-policies", "--diagnostic-format", "json")
     message = json.loads(raw.stderr)[0]["diagnostic"]["message"]
     assert f"'\"{folder}/spans.yaml\"'" in message  # weaver's own text, for machines
+
+
+def test_registry_generate_without_a_target_says_where_it_looked(tmp_path: Path) -> None:
+    (tmp_path / "templates" / "registry" / "docs").mkdir(parents=True)
+    proc = weavergen("registry", "generate", "-r", str(EXAMPLE), "--skip-policies", "nope", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert (
+        "Target `nope` not found in `templates`. The targets in `templates/registry` are: docs."
+        in proc.stderr
+    )
+    missing = weavergen(
+        "registry", "generate", "-r", str(EXAMPLE), "--skip-policies", cwd=tmp_path / "templates"
+    )
+    assert "No TARGET was given in `templates`. The folder `templates` does not exist." in missing.stderr
+    assert "Target `` not found" not in missing.stderr
+    helptext = " ".join(weavergen("registry", "generate", "--help").stdout.split())
+    assert (
+        "<templates>/registry/<TARGET> when <templates>/registry exists, else <templates>/<TARGET>"
+        in helptext
+    )
+
+
+SEARCHABLE = """groups:
+  - id: registry.app
+    type: attribute_group
+    brief: App attributes.
+    attributes:
+      - id: app.timeout
+        type: int
+        stability: stable
+        brief: How long a request may last before its duration is cut short by the server, in seconds.
+        examples: [30]
+  - id: metric.http.server.request.duration
+    type: metric
+    metric_name: http.server.request.duration
+    instrument: histogram
+    unit: s
+    stability: stable
+    brief: Duration of HTTP server requests, from the first byte received to the last byte sent.
+"""
+
+
+def test_search_ranks_the_named_match_first_and_keeps_the_brief_readable_at_80_columns(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "registry.yaml").write_text(SEARCHABLE, encoding="utf-8")
+    proc = weavergen(
+        "registry", "search", "request duration", "-r", str(tmp_path / "model"), "--format", "json"
+    )
+    hits = json.loads(proc.stdout)
+    assert [h["id"] for h in hits] == ["metric.http.server.request.duration", "app.timeout"]
+    narrow = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "weavergen.cli",
+            "registry",
+            "search",
+            "request duration",
+            "-r",
+            str(tmp_path / "model"),
+        ],
+        env={**os.environ, "COLUMNS": "80", "NO_COLOR": "1"},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert narrow.returncode == 0, narrow.stderr
+    assert max(len(line) for line in narrow.stdout.splitlines()) <= 80
+    words = " ".join(narrow.stdout.split())
+    assert "Duration of HTTP server requests, from the first byte received to the last byte sent." in words
