@@ -889,7 +889,7 @@ def run_generate(
         sources=ctx.report.sources if ctx.report is not None else {},
     )
     if report.written:
-        from weavergen.regenerate import record_generation
+        from weavergen.lockfile import record_generation
 
         report.diagnostics.extend(record_generation(options, names, report.written, ctx.registry))
     return report, run
