@@ -275,7 +275,10 @@ class _ProgressBar:
                         self._timer.start()
                     return
                 self._start(stage, total)
-            self._progress.update(self._task, description=stage, completed=done, total=total or None)
+            self._refresh(stage, done, total)
+
+    def _refresh(self, stage: str, done: int, total: int) -> None:
+        self._progress.update(self._task, description=stage, completed=done, total=total or None)
 
     def _show(self) -> None:
         """The delayed start: show the latest state, which the bar's elapsed time then keeps alive."""
@@ -284,7 +287,7 @@ class _ProgressBar:
                 return
             stage, done, total = self._latest
             self._start(stage, total)
-            self._progress.update(self._task, description=stage, completed=done, total=total or None)
+            self._refresh(stage, done, total)
 
     def stop(self) -> None:
         """Remove the bar (it is transient) once the run is over."""

@@ -161,8 +161,8 @@ def run_flowchart(file: Path, process_id: str, spans: Sequence[SpanRecord]) -> F
         found, errors = 0, 0
         for record in records:
             result = _result(record.attributes.get(RESULT))
-            found += int(result.get("diagnostics", 0) or 0)
-            errors += int(result.get("errors", 0) or 0)
+            found += _count(result.get("diagnostics"))
+            errors += _count(result.get("errors"))
         failed = errors > 0 or any(r.status == "ERROR" for r in records)
         chart.classes[nid] = "failed" if failed else "warned" if found else "passed"
         if shape in ("box", "subroutine"):
@@ -170,6 +170,11 @@ def run_flowchart(file: Path, process_id: str, spans: Sequence[SpanRecord]) -> F
             noun = "diagnostic" if found == 1 else "diagnostics"
             chart.nodes[nid] = (shape, f"{label}<br/>{ms:.1f} ms, {found} {noun}")
     return chart
+
+
+def _count(value: object) -> int:
+    """A count from a task's result (0 when absent or not a number)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _result(text: object) -> dict[str, object]:

@@ -83,7 +83,9 @@ def json_exporters(out: TextIO) -> tuple[Any, Any, Any]:
             return None
 
     class LogJson(LogExporter):
-        def export(self, batch: Sequence[Any]) -> LogExportResult:
+        def export(
+            self, batch: Sequence[Any]
+        ) -> Any:  # LogExportResult (LogRecordExportResult in newer SDKs)
             if batch:
                 lines.write(encode_logs(batch))
             return LogExportResult.SUCCESS
