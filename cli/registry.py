@@ -239,7 +239,9 @@ def _configure_logging(debug: int) -> None:
 
 @contextmanager
 def _progress_bar(enabled: bool) -> Iterator[Progress | None]:
-    if not enabled:
+    """The engine's progress callback drawing a bar on a terminal; none under NO_COLOR, which asks for
+    output without escape sequences (the bar is drawn with them)."""
+    if not enabled or os.environ.get("NO_COLOR"):
         yield None
         return
     bar = _ProgressBar()
