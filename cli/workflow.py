@@ -188,7 +188,10 @@ def parallel_command(
     targets: Annotated[
         str, typer.Option("--targets", metavar="A,B,C", help="Targets to generate, comma-separated.")
     ],
-    registry: Annotated[str, typer.Option("-r", "--registry", help="The registry folder.")] = "",
+    registry: Annotated[
+        str | None,
+        typer.Option("-r", "--registry", help="The registry; without it, `[registry] path` of .weaver.toml."),
+    ] = None,
     templates: Annotated[
         str | None,
         typer.Option(
@@ -216,6 +219,16 @@ def parallel_command(
             err=True,
         )
         raise typer.Exit(2)
+    if registry is None:
+        from weavergen.config import CheckOverrides, ConfigError, load_project_config, resolve_check_settings
+
+        try:
+            registry = resolve_check_settings(
+                load_project_config(None, Path.cwd()), CheckOverrides()
+            ).options.registry
+        except ConfigError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
     options = GenerateOptions(
         registry=registry, templates=folder, params=list(param or []), skip_policies=skip_policies
     )

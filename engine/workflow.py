@@ -924,7 +924,8 @@ def _render_ms(run: WorkflowRun) -> float:
 
 
 def compare_parallel(options: Any, targets: list[str], repeat: int = 1) -> ParallelComparison:
-    """Generate `targets` sequentially, then in parallel (best of `repeat` each), into temporary folders."""
+    """Generate `targets` sequentially, then in parallel (best of `repeat` each), into temporary folders,
+    after one untimed warm-up run."""
     import filecmp
     import tempfile
     from dataclasses import replace
@@ -932,6 +933,8 @@ def compare_parallel(options: Any, targets: list[str], repeat: int = 1) -> Paral
     best: dict[bool, tuple[float, float, Path, WorkflowRun]] = {}
     diagnostics: list[Diagnostic] = []
     with tempfile.TemporaryDirectory(prefix="weavergen-bench-") as tmp:
+        # untimed: the first run pays for imports and caches, which would flatter whichever way runs second
+        run_generate(replace(options, output=str(Path(tmp) / "warm-up")), targets, parallel=False)
         for parallel in (False, True):
             for attempt in range(max(1, repeat)):
                 out = Path(tmp) / f"{'parallel' if parallel else 'sequential'}-{attempt}"

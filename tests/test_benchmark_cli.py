@@ -34,3 +34,9 @@ def test_builtin_targets_give_real_figures() -> None:
     assert files is not None and int(files.group(1)) > 10
     assert "outputs:     identical" in proc.stdout
     assert re.search(r"sequential:\s+\d+\.\d ms", proc.stdout)
+
+
+def test_without_a_registry_it_says_how_to_give_one(tmp_path: Path) -> None:
+    proc = weavergen("benchmark", "parallel", "--targets", "python", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "no registry to check" in proc.stderr and proc.stdout == ""
