@@ -180,12 +180,24 @@ def parse(text: str, path: str, digest: str | None = None) -> Document:
         doc.failed = True
         return doc
     except yaml.YAMLError as exc:
-        doc.diagnostics.append(Diagnostic(code="DeserializationError", message=str(exc), file=path))
+        doc.diagnostics.append(
+            Diagnostic(
+                code="DeserializationError",
+                message=str(exc),
+                file=path,
+                error=deserialization_error(path, str(exc)),
+            )
+        )
         doc.failed = True
         return doc
     if node is not None:
         doc.data = _walk(node, (), doc)
     return doc
+
+
+def deserialization_error(path: str, error: str) -> dict[str, Any]:
+    """weaver's `DeserializationError { path_or_url, error }` payload."""
+    return {"DeserializationError": {"path_or_url": path, "error": error}}
 
 
 def _syntax_diagnostic(exc: yaml.MarkedYAMLError, path: str) -> Diagnostic:
@@ -204,6 +216,7 @@ def _syntax_diagnostic(exc: yaml.MarkedYAMLError, path: str) -> Diagnostic:
         code="DeserializationError",
         message=message,
         file=path,
+        error=deserialization_error(path, message),
         range=rng,
         help="Fix the YAML syntax here; the other files of the registry are still checked.",
     )
@@ -235,6 +248,7 @@ def _walk(node: Node, path: Path, doc: Document) -> Any:
                         code="DeserializationError",
                         message=f'duplicate entry with key "{key}"',
                         file=doc.path,
+                        error=deserialization_error(doc.path, f'duplicate entry with key "{key}"'),
                         range=Range.of(*_span(key_node)),
                         help="Remove one of the two entries; YAML mappings may not repeat a key.",
                     )

@@ -253,8 +253,13 @@ def _plural(n: int, one: str, many: str) -> str:
 # ---------------------------------------------------------------------------------------------- json
 
 
+def json_items(diagnostics: Sequence[Diagnostic], source: SourceLookup | None = None) -> list[dict[str, Any]]:
+    """weaver's list of `DiagnosticMessage`s, sorted: what `json` prints and diagnostic templates see."""
+    return [_json_item(d, source) for d in sorted(diagnostics, key=Diagnostic.sort_key)]
+
+
 def _render_json(ordered: list[Diagnostic], source: SourceLookup | None) -> str:
-    items = [_json_item(d, source) for d in ordered]
+    items = json_items(ordered, source)
     text = json.dumps(items, indent=2, ensure_ascii=False)
     # minijinja's `tojson`, which weaver's template uses, escapes these HTML-sensitive characters.
     for ch in "<>&'":
@@ -263,7 +268,9 @@ def _render_json(ordered: list[Diagnostic], source: SourceLookup | None) -> str:
 
 
 def _json_item(d: Diagnostic, source: SourceLookup | None) -> dict[str, Any]:
-    """One weaver `DiagnosticMessage`; `labels` comes from `extra["labels"]` when a producer supplied it."""
+    """One weaver `DiagnosticMessage`: `error` is the payload the producer filled (weaver's serde of its
+    error); `labels` comes from `extra["labels"]`, or, for a schema error, from its byte span as weaver's."""
+    error = d.error if d.error is not None else {d.code: {"message": d.message}}
     diag: dict[str, Any] = {"message": d.message, "ansi_message": ansi_message(d, source, color=True)}
     if not d.is_policy:
         diag["code"] = d.code
@@ -272,6 +279,13 @@ def _json_item(d: Diagnostic, source: SourceLookup | None) -> dict[str, Any]:
         diag["help"] = d.help
     diag["url"] = d.docs_url
     labels = d.extra.get("labels")
+    if d.code == "InvalidSemConvSpec" and isinstance(error.get(d.code), dict):
+        # miette's code and label of weaver's `InvalidSemConvSpecError`, with the byte span of the node.
+        span = _byte_span(source(d.file) if source and d.file else None, d.range)
+        error = {d.code: {**error[d.code], "err_span": span}}
+        diag["code"] = "invalid_semconv_group"
+        if span is not None and labels is None:
+            labels = [{"label": "somewhere in this block", "span": span, "primary": False}]
     if isinstance(labels, list):
         diag["labels"] = labels
     if d.file is not None:
@@ -280,8 +294,21 @@ def _json_item(d: Diagnostic, source: SourceLookup | None) -> dict[str, Any]:
         diag["range"] = _json_range(d.range)
     if d.related:
         diag["related"] = [_json_related(r) for r in d.related]
-    error = d.error if d.error is not None else {d.code: {"message": d.message}}
     return {"error": error, "diagnostic": diag}
+
+
+def _byte_span(text: str | None, rng: Range | None) -> dict[str, int] | None:
+    """miette's `SourceSpan` (`{offset, length}` in UTF-8 bytes) of a range of a file's text."""
+    if text is None or rng is None:
+        return None
+    starts = [0, *(m.end() for m in _LINE_BREAK.finditer(text))]
+
+    def offset(pos: Position) -> int:
+        index = min(starts[pos.line] + pos.column, len(text)) if pos.line < len(starts) else len(text)
+        return len(text[:index].encode("utf-8", "surrogatepass"))
+
+    start = offset(rng.start)
+    return {"offset": start, "length": max(offset(rng.end) - start, 0)}
 
 
 def _json_range(rng: Range) -> dict[str, dict[str, int]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -243,6 +244,13 @@ def _target_not_found(options: GenerateOptions, templates: Path) -> Diagnostic:
         code="TargetNotSupported",
         message=f"{asked} in `{options.templates}`. {listed}",
         file=options.templates,
+        error={
+            "TargetNotSupported": {
+                "root_path": options.templates,
+                "target": options.target,
+                "error": "Use the name of a folder of the templates directory.",
+            }
+        },
         help="TARGET is looked up in <templates>/registry/<TARGET> when <templates>/registry exists, else in "
         "<templates>/<TARGET>. For a built-in target (python, go, rust, java, typescript, markdown), run "
         "`weavergen generate TARGET`.",
@@ -258,6 +266,11 @@ def _unmatched_patterns(job: GenerateJob) -> list[Diagnostic]:
                 Diagnostic(
                     code="InvalidTemplatePattern",
                     message=f"Template pattern '{entry.pattern}' did not match any files",
+                    error={
+                        "InvalidTemplatePattern": {
+                            "error": f"Template pattern '{entry.pattern}' did not match any files"
+                        }
+                    },
                     file=where.file if where else None,
                     range=where.range if where else None,
                     help=f"Files of {job.target_dir}: {', '.join(job.template_files[:10]) or 'none'}.",
@@ -365,6 +378,7 @@ def _jq_diagnostic(message: str, where: Any) -> Diagnostic:
     return Diagnostic(
         code="FilterError",
         message=message,
+        error=filter_error(message),
         file=where.file if where else None,
         range=where.range if where else None,
         help="Check the jq filter (jaq syntax); weaver's semconv_* helpers are available.",
@@ -412,7 +426,16 @@ def _write_error(path: str, message: str, template: str | None) -> Diagnostic:
         code="WriteGeneratedCodeFailed",
         message=f"Writing of the generated code {path} failed: {message}",
         file=template,
+        error={"WriteGeneratedCodeFailed": {"template": path, "error": message}},
     )
+
+
+def filter_error(message: str) -> dict[str, Any]:
+    """weaver_forge's `FilterError {filter, error}` payload of a jq failure (`Filter '<f>' failed: <e>`)."""
+    match = re.match(r"Filter '(?P<filter>.*?)' failed: (?P<error>.*)", message, re.S)
+    if match is None:
+        return {"FilterError": {"filter": "", "error": message}}
+    return {"FilterError": {"filter": match["filter"], "error": match["error"]}}
 
 
 def generate(options: GenerateOptions) -> GenerateReport:

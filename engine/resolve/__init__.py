@@ -26,4 +26,8 @@ def resolve_dependencies(registry: LoadedRegistry) -> list[Resolution]:
 
 def resolve(registry: LoadedRegistry, include_unreferenced: bool = False) -> Resolution:
     """Resolve a loaded registry and, first, its dependencies."""
+    if registry.published is not None or (registry.manifest is not None and registry.manifest.is_publication):
+        from weavergen.resolve.published import published_resolution
+
+        return published_resolution(registry)
     return Resolver(registry, resolve_dependencies(registry), include_unreferenced).run()

@@ -37,6 +37,16 @@ ATTR_ORDER = (
 )
 
 
+def ordered(attr: dict[str, Any]) -> dict[str, Any]:
+    """A resolved attribute's fields in weaver's order."""
+    return {k: attr[k] for k in ATTR_ORDER if k in attr}
+
+
+def lineage_fields(attr: dict[str, Any]) -> list[str]:
+    """The overridable fields an attribute has; `note` always counts, as weaver's is a plain string."""
+    return [k for k in REF_OVERRIDES if k in attr or k == "note"]
+
+
 def attribute_lineage(source: str | None, inherited: list[str], overridden: list[str]) -> dict[str, Any]:
     """weaver's attribute lineage: the source group, then the inherited and overridden fields if any."""
     out: dict[str, Any] = {"source_group": source}
@@ -66,7 +76,8 @@ def attribute_from_id(spec: dict[str, Any]) -> dict[str, Any]:
     out["requirement_level"] = spec.get("requirement_level", "recommended")
     if spec.get("sampling_relevant") is not None:
         out["sampling_relevant"] = spec["sampling_relevant"]
-    out["note"] = spec.get("note") or ""
+    if spec.get("note"):
+        out["note"] = spec["note"]
     if spec.get("stability") is not None:
         out["stability"] = norm_stability(spec["stability"])
     dep = norm_deprecated(spec.get("deprecated"))
@@ -102,7 +113,7 @@ def merge_spec(base: AttrEntry, own: AttrEntry) -> AttrEntry:
         if k == "ref" and not base.is_ref:
             continue
         merged[k] = v
-    return AttrEntry(merged, own.path, own.file, origin=base.origin, inherited=False)
+    return AttrEntry(merged, own.path, own.file, origin=base.origin, inherited=False, name=own.name)
 
 
 def deep_merge(parent: Any, child: Any) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from weavergen.diagnostics import Diagnostic, Related, Severity
+from weavergen.diagnostics import Diagnostic, Related, Severity, rust_debug_list
 from weavergen.groups import AttrEntry, UGroup
 from weavergen.resolve.model import Definition
 from weavergen.resolve.state import ResolverState
@@ -61,52 +61,46 @@ class DuplicateChecks(ResolverState):
         for name, places in defined.items():
             if len(places) < 2:
                 continue
-            ids = "\n".join(f"- {g.id}" for g, _ in places)
-            for i, (g, e) in enumerate(places):
-                others = tuple(
-                    Related(
-                        o.provenance,
-                        o.file.document.range_of((*oe.path, "id")) if o.file else None,
-                        f"`{name}` is also defined in group `{o.id}`",
-                    )
-                    for j, (o, oe) in enumerate(places)
-                    if j != i
-                )
-                self.diags.append(
-                    Diagnostic(
-                        code="DuplicateAttributeId",
-                        message=f"The attribute id `{name}` is declared multiple times in the following "
-                        f"groups:\n{ids}",
-                        file=g.provenance,
-                        range=e.file.document.range_of((*e.path, "id")) if e.file else g.id_range(),
-                        related=others,
-                        group_id=g.id,
-                        attribute_id=name,
-                        error={
-                            "DuplicateAttributeId": {
-                                "group_ids": [p.id for p, _ in places],
-                                "attribute_id": name,
-                            }
-                        },
-                    )
-                )
-
-    def _dup_warning(self, code: str, message: str, gs: list[UGroup], error: dict[str, Any]) -> None:
-        for i, g in enumerate(gs):
-            related = tuple(
-                Related(o.provenance, o.id_range(), f"also declared in `{o.provenance}`")
-                for j, o in enumerate(gs)
-                if j != i
-            )
+            group_ids = [p.id for p, _ in places]
+            # One diagnostic per weaver error, at the first definition; the others are related places.
+            (g, e), others = places[0], places[1:]
             self.diags.append(
                 Diagnostic(
-                    code=code,
-                    message=message,
-                    severity=Severity.WARNING,
+                    code="DuplicateAttributeId",
+                    message=f"The attribute id `{name}` is declared multiple times in the following "
+                    f"groups:\n{rust_debug_list(group_ids)}",
                     file=g.provenance,
-                    range=g.id_range(),
-                    related=related,
+                    range=e.file.document.range_of((*e.path, "id")) if e.file else g.id_range(),
+                    related=tuple(
+                        Related(
+                            o.provenance,
+                            o.file.document.range_of((*oe.path, "id")) if o.file else None,
+                            f"`{name}` is also defined in group `{o.id}`",
+                        )
+                        for o, oe in others
+                    ),
                     group_id=g.id,
-                    error={code: error},
+                    attribute_id=name,
+                    error={"DuplicateAttributeId": {"group_ids": group_ids, "attribute_id": name}},
                 )
             )
+
+    def _dup_warning(self, code: str, message: str, gs: list[UGroup], error: dict[str, Any]) -> None:
+        """One warning per weaver error (at the first declaration), with weaver's `provenances` (each file
+        once) in its payload and every other declaration as a related place."""
+        first, others = gs[0], gs[1:]
+        files = sorted({g.provenance for g in gs})
+        self.diags.append(
+            Diagnostic(
+                code=code,
+                message=message,
+                severity=Severity.WARNING,
+                file=first.provenance,
+                range=first.id_range(),
+                related=tuple(
+                    Related(o.provenance, o.id_range(), f"also declared in `{o.provenance}`") for o in others
+                ),
+                group_id=first.id,
+                error={code: {**error, "provenances": [self._provenance(f) for f in files]}},
+            )
+        )

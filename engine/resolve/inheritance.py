@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from weavergen.diagnostics import Diagnostic
+from weavergen.diagnostics import Diagnostic, Related
 from weavergen.groups import AttrEntry, UGroup
 from weavergen.resolve.attributes import deep_merge, merge_spec
 from weavergen.resolve.model import ResolvedGroup
@@ -40,7 +40,7 @@ class Inheritance(ResolverState):
             if g.spec.get("extends") or g.include_groups:
                 pending.append(g)
             else:
-                self.merged[id(g)] = [AttrEntry(e.spec, e.path, e.file, g.id) for e in g.attrs]
+                self.merged[id(g)] = [AttrEntry(e.spec, e.path, e.file, g.id, name=e.name) for e in g.attrs]
         while pending:
             progressed = False
             still: list[UGroup] = []
@@ -74,7 +74,13 @@ class Inheritance(ResolverState):
                     file=g.provenance,
                     range=g.field_range("extends", "ref") or g.id_range(),
                     group_id=g.id,
-                    error={kind: {"group_id": g.id, "extends_ref": ext, "provenance": g.provenance}},
+                    error={
+                        kind: {
+                            "group_id": g.id,
+                            "extends_ref": ext,
+                            "provenance": self._provenance(g.provenance),
+                        }
+                    },
                     help=self._suggest(ext),
                 )
             )
@@ -93,7 +99,7 @@ class Inheritance(ResolverState):
                             "UnresolvedIncludeRef": {
                                 "group_id": g.id,
                                 "include_ref": inc,
-                                "provenance": g.provenance,
+                                "provenance": self._provenance(g.provenance),
                             }
                         },
                         help=self._suggest(inc),
@@ -129,17 +135,20 @@ class Inheritance(ResolverState):
         return f"Did you mean `{close[0]}`?" if close else None
 
     def _merge(self, g: UGroup, parents: list[str], bases: list[list[AttrEntry]]) -> None:
+        self._include_conflicts(g, parents, bases)
         merged: dict[str, AttrEntry] = {}
         for parent, base in zip(parents, bases, strict=True):
             for e in base:
                 prev = merged.get(e.key)
-                entry = AttrEntry(e.spec, e.path, e.file, parent, True)
+                # A definition inherited through `extends` is the parent's from then on (weaver's lineage
+                # names the parent); a ref stays a ref to its definition (see `Resolver._resolve_group`).
+                entry = AttrEntry(e.spec, e.path, e.file, parent, True, name=e.name)
                 merged[e.key] = merge_spec(prev, entry) if prev is not None and entry.is_ref else entry
                 merged[e.key].inherited = True
                 merged[e.key].origin = parent
         for e in g.attrs:
             prev = merged.get(e.key)
-            own = AttrEntry(e.spec, e.path, e.file, g.id)
+            own = AttrEntry(e.spec, e.path, e.file, g.id, name=e.name)
             if prev is not None and own.is_ref:
                 m = merge_spec(prev, own)
                 m.origin, m.inherited = prev.origin, True
@@ -152,6 +161,50 @@ class Inheritance(ResolverState):
         if g.is_refinement:
             self._refine(g, g.spec["extends"])
 
+    def _include_conflicts(self, g: UGroup, parents: list[str], bases: list[list[AttrEntry]]) -> None:
+        """weaver refuses a diamond: one attribute brought in by two of a group's `include_groups`.
+
+        The group's own entries do not settle it (weaver's `resolve_extends_references`); the error names
+        all the group's included groups, as weaver's does.
+        """
+        seen: dict[str, str] = {}
+        reported: set[str] = set()
+        for parent, base in zip(parents, bases, strict=True):
+            if parent not in g.include_groups:
+                continue
+            for e in base:
+                first = seen.setdefault(e.key, parent)
+                if first == parent or e.key in reported:
+                    continue
+                reported.add(e.key)
+                ids = "\n".join(f"- {i}" for i in g.include_groups)
+                self.diags.append(
+                    Diagnostic(
+                        code="DuplicateAttributeId",
+                        message=f"The attribute id `{e.key}` is declared multiple times in the following "
+                        f"groups:\n{ids}",
+                        file=g.provenance,
+                        range=self._include_range(g, parent),
+                        related=(
+                            Related(
+                                g.provenance,
+                                self._include_range(g, first),
+                                f"`{e.key}` also comes from `{first}`",
+                            ),
+                        ),
+                        group_id=g.id,
+                        attribute_id=e.key,
+                        error={
+                            "DuplicateAttributeId": {
+                                "group_ids": list(g.include_groups),
+                                "attribute_id": e.key,
+                            }
+                        },
+                        help=f"Include only one of `{first}` and `{parent}`, or list `{e.key}` in a group "
+                        "that includes neither.",
+                    )
+                )
+
     def _check_entity_identity(self, g: UGroup, parent_id: str) -> None:
         """An entity refinement may describe its entity further, never change which attributes identify it."""
         base = self.merged.get(id(self.index[parent_id][0])) if self.index.get(parent_id) else None
@@ -162,7 +215,7 @@ class Inheritance(ResolverState):
             role = e.spec.get("role")
             if (role == "identifying") == (e.key in identity):
                 continue
-            where = "identity" if role == "identifying" else "description"
+            where = "identifying" if role == "identifying" else "descriptive"
             self.diags.append(
                 Diagnostic(
                     code="EntityRefinementChangedIdentity",
@@ -174,10 +227,11 @@ class Inheritance(ResolverState):
                     attribute_id=e.key,
                     error={
                         "EntityRefinementChangedIdentity": {
-                            "id": g.id,
+                            "refinement_id": g.id,
                             "ref": parent_id,
-                            "attr": e.key,
+                            "attribute_id": e.key,
                             "role": where,
+                            "provenance": self._provenance(g.provenance),
                         }
                     },
                 )
@@ -204,7 +258,14 @@ class Inheritance(ResolverState):
                     file=g.provenance,
                     range=g.field_range("ref", "extends") or g.id_range(),
                     group_id=g.id,
-                    error={"InvalidRefinement": {"id": g.id, "ref": parent_id}},
+                    error={
+                        "InvalidRefinement": {
+                            "refinement_id": g.id,
+                            "ref": parent_id,
+                            "refinement_type": g.type,
+                            "signal_type": parent_type,
+                        }
+                    },
                 )
             )
             return

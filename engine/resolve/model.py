@@ -38,7 +38,7 @@ class ResolvedGroup:
         for k in ("brief", "note", "prefix"):
             if f.get(k):
                 out[k] = f[k]
-        for k in ("extends", "stability", "deprecated"):
+        for k in ("stability", "deprecated"):
             if f.get(k) is not None:
                 out[k] = f[k]
         if self.attributes:
@@ -50,13 +50,14 @@ class ResolvedGroup:
         for k in ("metric_name", "instrument", "unit", "name"):
             if f.get(k) is not None:
                 out[k] = f[k]
-        out["lineage"] = self.lineage
+        if self.lineage:
+            out["lineage"] = self.lineage
         for k in ("display_name", "body"):
             if f.get(k) is not None:
                 out[k] = f[k]
         if f.get("entity_associations"):
             out["entity_associations"] = f["entity_associations"]
-        if f.get("annotations"):
+        if f.get("annotations") is not None:
             out["annotations"] = f["annotations"]
         return out
 

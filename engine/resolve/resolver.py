@@ -11,7 +11,9 @@ from weavergen.resolve.attributes import (
     REF_OVERRIDES,
     attribute_from_id,
     attribute_lineage,
+    lineage_fields,
     norm_body,
+    ordered,
     override,
 )
 from weavergen.resolve.checks import DuplicateChecks
@@ -23,7 +25,6 @@ _GROUP_FIELDS = (
     "brief",
     "note",
     "prefix",
-    "extends",
     "stability",
     "deprecated",
     "span_kind",
@@ -77,7 +78,26 @@ class Resolver(Inheritance, Imports, DuplicateChecks):
             for e in g.attrs:
                 if not e.is_ref and e.key not in defs:
                     defs[e.key] = Definition(attribute_from_id(e.spec), g, e)
+        self._prefixed_definitions(defs)
         return defs
+
+    def _prefixed_definitions(self, defs: dict[str, Definition]) -> None:
+        """A `prefix: true` ref defines `<prefix>.<ref>`: the referenced attribute with the ref's overrides.
+
+        Such a definition may itself rest on another, so they are added until none is left to add.
+        """
+        pending = [(g, e) for g in self.groups for e in g.attrs if e.name is not None]
+        while pending:
+            left = []
+            for g, e in pending:
+                root = self._lookup(str(e.spec.get("ref")), defs)
+                if root is None:
+                    left.append((g, e))
+                elif e.key not in defs:
+                    defs[e.key] = Definition({**override(root.attribute, e.spec), "name": e.key}, g, e)
+            if len(left) == len(pending):
+                return
+            pending = left
 
     def _lookup(self, name: str, defs: dict[str, Definition]) -> Definition | None:
         d = defs.get(name)
@@ -97,26 +117,31 @@ class Resolver(Inheritance, Imports, DuplicateChecks):
             spec = e.spec
             overridden = e.overridden
             if e.is_ref:
-                root = self._lookup(e.key, defs)
+                root = self._lookup(str(spec.get("ref")) if e.name is not None else e.key, defs)
                 if root is None:
                     self._unresolved_ref(g, e)
                     continue
                 attr = override(root.attribute, spec)
+                if e.name is not None:
+                    attr = ordered({**attr, "name": e.name, "prefix": True})
+                # Lineage is relative to the definition, wherever the ref was inherited from: every
+                # field a ref along the `extends` chain sets is overridden, every other one inherited.
                 fields_set = sorted(k for k in REF_OVERRIDES if spec.get(k) is not None)
-                # An attribute inherited through `extends` comes from the parent group; one taken in by
-                # `include_groups`/`ref_group`, or referenced, from the group that defines it.
-                via_extends = e.inherited and e.origin not in g.include_groups
-                source = e.origin if via_extends else root.group.id
+                source = root.group.id
                 lineage_attrs[e.key] = attribute_lineage(
-                    source if not root.group.dependency else f"v2_dependency.{root.group.registry}",
-                    [k for k in attr if k in REF_OVERRIDES and k not in fields_set],
-                    overridden if overridden is not None else fields_set,
+                    source
+                    if not root.group.dependency
+                    else f"v2_dependency.{root.group.registry.split('://', 1)[-1]}",
+                    [k for k in lineage_fields(attr) if k not in fields_set],
+                    fields_set,
                 )
             else:
                 attr = attribute_from_id(spec)
                 if e.inherited:
                     lineage_attrs[e.key] = attribute_lineage(
-                        e.origin, [k for k in attr if k in REF_OVERRIDES], overridden or []
+                        e.origin,
+                        [k for k in lineage_fields(attr) if k not in (overridden or ())],
+                        overridden or [],
                     )
             attrs.append(attr)
             entries.append(e)
@@ -161,7 +186,11 @@ class Resolver(Inheritance, Imports, DuplicateChecks):
                 group_id=g.id,
                 attribute_id=e.key,
                 error={
-                    "UnresolvedAttributeRef": {"group_id": g.id, "attribute_ref": e.key, "provenance": prov}
+                    "UnresolvedAttributeRef": {
+                        "group_id": g.id,
+                        "attribute_ref": e.key,
+                        "provenance": self._provenance(prov),
+                    }
                 },
                 help=f"Did you mean `{close[0]}`?"
                 if close

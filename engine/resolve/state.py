@@ -22,3 +22,7 @@ class ResolverState:
         self.index: dict[str, list[UGroup]] = defaultdict(list)
         self.merged: dict[int, list[AttrEntry]] = {}
         self.includes_of: dict[int, list[str]] = {}
+
+    def _provenance(self, path: str) -> dict[str, str]:
+        """weaver's serialised `Provenance` of a file of this registry (in diagnostics' payloads)."""
+        return {"schema_url": self.registry.schema_url, "path": path}
