@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from weavergen.cli.main import BOOL_FLAGS
+from weavergen.cli.progress import progress_bar
 from weavergen.cli.registry import (
     DiagnosticFormatOption,
     DiagnosticStdoutOption,
@@ -25,7 +26,6 @@ from weavergen.cli.registry import (
     SkipPoliciesOption,
     V2Option,
     _configure_logging,
-    _progress_bar,
     _write,
     registry_app,
 )
@@ -155,7 +155,7 @@ def generate_command(
         raise typer.Exit(1)
     check = settings.options
     show_bar = settings.diagnostic_format == "ansi" and not options.quiet and sys.stderr.isatty()
-    with _progress_bar(show_bar) as progress:
+    with progress_bar(show_bar) as progress:
         report, _ = run_generate(
             GenerateOptions(
                 registry=check.registry,

@@ -66,7 +66,7 @@ def test_generation_reports_rendering_and_writing(tmp_path: Path) -> None:
 
 
 def test_the_progress_bar_appears_even_while_the_engine_is_silent() -> None:
-    from weavergen.cli.registry import PROGRESS_DELAY_SECONDS, _ProgressBar
+    from weavergen.cli.progress import PROGRESS_DELAY_SECONDS, _ProgressBar
 
     bar = _ProgressBar()
     bar.update("policies", 0, 1)  # then nothing for a long evaluation
