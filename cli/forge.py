@@ -37,6 +37,15 @@ if TYPE_CHECKING:
 
 BOOL_FLAGS.setdefault("--dry-run", "--no-dry-run")  # weaver's `--dry-run=false`
 
+SystemOption = Annotated[
+    str | None,
+    typer.Option(
+        "--system",
+        metavar="<ID>",
+        help="The label this generation is recorded under in `.weavergen-lock.json`, for `weavergen "
+        "regeneration`; unique in the project. [default: the target]",
+    ),
+]
 TemplatesOption = Annotated[
     str,
     typer.Option(
@@ -122,6 +131,7 @@ def generate_command(
     diagnostic_format: DiagnosticFormatOption = None,
     diagnostic_stdout: DiagnosticStdoutOption = None,
     diagnostic_template: DiagnosticTemplateOption = None,
+    system: SystemOption = None,
 ) -> None:
     """Generates artifacts from a semantic convention registry.
 
@@ -133,6 +143,7 @@ def generate_command(
     """
     from weavergen.config import CheckOverrides
     from weavergen.forge import GenerateOptions
+    from weavergen.systems import label_problem
     from weavergen.workflow import run_generate
 
     options: GlobalOptions = ctx.obj
@@ -155,26 +166,29 @@ def generate_command(
         raise typer.Exit(1)
     check = settings.options
     show_bar = settings.diagnostic_format == "ansi" and not options.quiet and sys.stderr.isatty()
+    generation = GenerateOptions(
+        registry=check.registry,
+        target=target,
+        output=output,
+        templates=templates,
+        configs=list(config or []),
+        params=list(param or []),
+        params_file=params,
+        policies=list(check.policies),
+        skip_policies=check.skip_policies,
+        v2=check.v2,
+        future=check.future,
+        follow_symlinks=check.follow_symlinks,
+        include_unreferenced=check.include_unreferenced,
+        project_config=str(settings.config_path) if settings.config_path else None,
+        system=system,
+    )
+    taken = label_problem(generation, [target])
+    if taken is not None:
+        _report([taken], settings, None, options)
+        raise typer.Exit(2)
     with progress_bar(show_bar) as progress:
-        report, _ = run_generate(
-            GenerateOptions(
-                registry=check.registry,
-                target=target,
-                output=output,
-                templates=templates,
-                configs=list(config or []),
-                params=list(param or []),
-                params_file=params,
-                policies=list(check.policies),
-                skip_policies=check.skip_policies,
-                v2=check.v2,
-                future=check.future,
-                follow_symlinks=check.follow_symlinks,
-                include_unreferenced=check.include_unreferenced,
-                project_config=str(settings.config_path) if settings.config_path else None,
-            ),
-            progress=progress,
-        )
+        report, _ = run_generate(generation, progress=progress)
     raise typer.Exit(_report(report.diagnostics, settings, report.source, options))
 
 

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from weavergen.cli.forge import ParamOption, ParamsFileOption, generate_command
+from weavergen.cli.forge import ParamOption, ParamsFileOption, SystemOption, generate_command
 from weavergen.cli.main import app
 from weavergen.cli.registry import (
     DiagnosticFormatOption,
@@ -72,6 +72,7 @@ def generate(
     future: FutureOption = False,
     diagnostic_format: DiagnosticFormatOption = None,
     diagnostic_stdout: DiagnosticStdoutOption = None,
+    system: SystemOption = None,
     ai_enhance: Annotated[
         bool, typer.Option("--ai-enhance", help="Review the generated code with an AI model (not yet).")
     ] = False,
@@ -124,6 +125,8 @@ def generate(
         include_unreferenced=None,
         diagnostic_format=diagnostic_format,
         diagnostic_stdout=diagnostic_stdout,
+        diagnostic_template=None,
+        system=system,
     )
 
 

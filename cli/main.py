@@ -222,4 +222,5 @@ from weavergen.cli import generate as _generate  # noqa: E402, F401 - registers 
 from weavergen.cli import livecheck as _livecheck  # noqa: E402, F401 - registers `registry live-check`, `emit`
 from weavergen.cli import package as _package  # noqa: E402, F401 - registers `registry package`
 from weavergen.cli import regenerate as _regenerate  # noqa: E402, F401 - registers `regenerate`
+from weavergen.cli import regeneration as _regeneration  # noqa: E402, F401 - registers `regeneration`
 from weavergen.cli import validate as _validate  # noqa: E402, F401 - registers `validate`

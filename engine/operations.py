@@ -24,6 +24,7 @@ from weavergen.check import (
     run_policies,
 )
 from weavergen.diagnostics import Diagnostic, apply_future, blocking_errors, has_error
+from weavergen.regeneration_ops import REGENERATION_OPERATIONS
 from weavergen.registry import LoadedRegistry
 from weavergen.resolve import Resolution
 
@@ -421,6 +422,7 @@ OPERATIONS: dict[str, Operation] = {
         Operation("weaver.registry.diff", diff, "Diff the registry against its baseline."),
         Operation("weaver.livecheck.run", live_check, "Live-check telemetry samples against the registry."),
         Operation("weaver.registry.emit", emit, "Emit the registry's signals as example telemetry."),
+        *(Operation(name, run, summary) for name, (run, summary) in REGENERATION_OPERATIONS.items()),
     )
 }
 """Every operation a service task may name; user BPMN is refused if it names anything else."""

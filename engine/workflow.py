@@ -764,13 +764,20 @@ def _defaults(options: CheckOptions) -> dict[str, Any]:
 
 
 def run_generate(
-    options: Any, targets: list[str] | None = None, *, parallel: bool = True, progress: Any = None
+    options: Any,
+    targets: list[str] | None = None,
+    *,
+    parallel: bool = True,
+    progress: Any = None,
+    record: bool = True,
 ) -> tuple[Any, WorkflowRun]:
     """`registry generate` through the `registry_generate` process: check, render each target, write.
 
     With one target the files go straight into OUTPUT; with several, into OUTPUT/<target>. Returns the
     forge's `GenerateReport` (every diagnostic, the files written) and the run. `progress(stage, done,
-    total)` hears of the check, each target rendered and each file written.
+    total)` hears of the check, each target rendered and each file written. With `record`, the generation
+    is recorded in OUTPUT's lock file under its system label (check `systems.label_problem` first) and
+    the run in the span store; without, it is a measurement (regeneration) and leaves no trace.
     """
     from weavergen.forge import GenerateReport
 
@@ -789,13 +796,15 @@ def run_generate(
     }
     ctx = RunContext(check, progress)
     ctx.outputs["targets_total"] = len(names)
-    run = run_workflow("registry_generate", {"targets": items, "settings": settings}, ctx, parallel=parallel)
+    run = run_workflow(
+        "registry_generate", {"targets": items, "settings": settings}, ctx, parallel=parallel, store=record
+    )
     report = GenerateReport(
         diagnostics=[*ctx.diagnostics_after_report(), *run.diagnostics],
         written=list(ctx.outputs.get("written", [])),
         sources=ctx.report.sources if ctx.report is not None else {},
     )
-    if report.written:
+    if report.written and record:
         from weavergen.lockfile import record_generation
 
         report.diagnostics.extend(record_generation(options, names, report.written, ctx.registry))

@@ -52,6 +52,8 @@ class GenerateOptions:
     include_unreferenced: bool = False
     project_config: str | None = None
     """The `.weaver.toml` whose `[template]` section overlays every weaver.yaml (acronyms, text_maps)."""
+    system: str | None = None
+    """The label this generation gets in the lock file (`generate --system ID`); None: its target's."""
 
     def check_options(self) -> CheckOptions:
         """The registry check that generation runs first (weaver's flags carried over)."""
