@@ -30,6 +30,7 @@ from weavergen.lockfile import (
     relative_path,
     sha,
     templates_digest,
+    templates_path,
     write_lock,
 )
 from weavergen.lockpaths import entry_problems, invalid_lock, is_inside, output_problem
@@ -251,7 +252,7 @@ def stale_generations(
                 causes.append("the registry changed")
             settings = entry.get("settings") or {}
             targets = [str(t) for t in entry.get("targets") or []]
-            templates = local_path(str(settings.get("templates") or "templates"), base)
+            templates = templates_path(str(settings.get("templates") or "templates"), base)
             configs = [local_path(str(c), base) for c in settings.get("configs") or []]
             if inputs.get("templates") != templates_digest(templates, targets, configs):
                 causes.append("the templates changed")

@@ -51,20 +51,24 @@ def describe(system: System) -> dict[str, Any]:
 
 
 def record_system(label: str, options: Any, targets: list[str]) -> System:
-    """Record a system that was not generated yet (`regeneration define ID -r … --target …`): its lock
-    entry has no outputs, so measuring it shows every file as new until it is implemented."""
+    """Record a system without generating it (`regeneration define ID -r … --target …`): a new one has
+    no outputs, so measuring it shows every file as new until it is implemented; redefining a recorded
+    generation (same OUTPUT, targets, templates, params) keeps what it recorded of its outputs."""
     from weavergen.lockfile import LOCK_VERSION, generation_key, relative_path, settings_of
 
     lock_path, key = generation_key(options, targets)
     lock = read_lock(lock_path)
     lock["version"] = LOCK_VERSION
+    old = lock["generations"].get(key)
+    old = old if isinstance(old, dict) else {}
     entry = {
         "system": label,
         "output": relative_path(Path(options.output).resolve(), lock_path.parent),
         "targets": list(targets),
         "settings": settings_of(options, lock_path.parent),
-        "inputs": {},
-        "outputs": {},
+        "inputs": old.get("inputs") or {},
+        "outputs": old.get("outputs") or {},
+        **({"kept": old["kept"]} if old.get("kept") else {}),
     }
     lock["generations"][key] = entry
     lock_path.parent.mkdir(parents=True, exist_ok=True)

@@ -159,6 +159,9 @@ def test_labels_are_unique_and_systems_can_be_forgotten(tmp_path: Path) -> None:
     taken = cli("generate", "markdown", "-r", "model", "-o", "docs3", "--system", "api", cwd=root)
     assert taken.returncode == 2 and "SystemLabelTaken" in taken.stderr
     assert not (root / "docs3").exists()
+    malformed = cli("generate", "markdown", "-r", "model", "-o", "docs3", "--system", "my docs", cwd=root)
+    assert malformed.returncode == 2 and "InvalidSystemLabel" in malformed.stderr
+    assert not (root / "docs3").exists()
     unknown = cli("regeneration", "measure", "nope", cwd=root)
     assert unknown.returncode == 2 and "No system `nope`" in unknown.stderr and "markdown-2" in unknown.stderr
 
