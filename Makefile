@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 REGISTRY ?= examples/registry
 
-.PHONY: run test install lint typecheck bench clean extension e2e-vscode e2e-serve
+.PHONY: run test test-targets install lint typecheck bench clean extension e2e-vscode e2e-serve
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "weavergen needs Python 3.11 or newer")'
@@ -32,6 +32,12 @@ typecheck: install
 
 test: install lint typecheck
 	$(BIN)/python -m pytest -n 2 -q
+
+# The slow suite: every built-in target generated from semconv v1.44.0, semconv head, the example and an
+# edge-case registry, then compiled (python: import + ruff + mypy --strict; go vet; cargo build --offline;
+# javac; tsc --strict from the extension's node_modules, so run `make extension` first; markdown links).
+test-targets: install
+	$(BIN)/python -m pytest -n 2 -q -m targets
 
 # The VS Code extension (needs Node.js 20+ and npm; not part of `make test`): npm packages from the lock
 # file, eslint, tsc, unit tests, then editor-extension/weavergen-<version>.vsix and a check of its files.

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from weavergen.cli.main import BOOL_FLAGS
+from weavergen.cli.progress import progress_bar
 from weavergen.cli.registry import (
     DiagnosticFormatOption,
     DiagnosticStdoutOption,
@@ -36,6 +37,15 @@ if TYPE_CHECKING:
 
 BOOL_FLAGS.setdefault("--dry-run", "--no-dry-run")  # weaver's `--dry-run=false`
 
+SystemOption = Annotated[
+    str | None,
+    typer.Option(
+        "--system",
+        metavar="<ID>",
+        help="The label this generation is recorded under in `.weavergen-lock.json`, for `weavergen "
+        "regeneration`; unique in the project. [default: the target]",
+    ),
+]
 TemplatesOption = Annotated[
     str,
     typer.Option(
@@ -68,10 +78,14 @@ def _settings(overrides: CheckOverrides, options: GlobalOptions) -> CheckSetting
         return None
 
 
-def _report(diagnostics: list[Diagnostic], settings: CheckSettings, source: object, quiet: bool) -> int:
+def _report(
+    diagnostics: list[Diagnostic], settings: CheckSettings, source: object, options: GlobalOptions
+) -> int:
     from weavergen.cli.registry import render_diagnostics
-    from weavergen.diagnostics import has_error
+    from weavergen.diagnostics import has_error, without_codes
 
+    diagnostics = without_codes(diagnostics, (*settings.ignore, *options.ignore))
+    quiet = options.quiet
     stream = sys.stdout if settings.diagnostic_stdout else sys.stderr
     text = render_diagnostics(
         diagnostics,
@@ -117,16 +131,19 @@ def generate_command(
     diagnostic_format: DiagnosticFormatOption = None,
     diagnostic_stdout: DiagnosticStdoutOption = None,
     diagnostic_template: DiagnosticTemplateOption = None,
+    system: SystemOption = None,
 ) -> None:
     """Generates artifacts from a semantic convention registry.
 
-    Checks the registry (with its policies unless --skip-policies), then renders the templates of
-    <templates>/registry/<TARGET> (else <templates>/<TARGET>) as their weaver.yaml says, writing only inside
-    OUTPUT. Exits 1 if an error was found; nothing is generated when the registry has errors other than
-    policy violations (with those, as in weaver, the files are written and the exit code is 1).
+    Checks the registry (with its policies unless --skip-policies), then renders the templates of the
+    TARGET folder as its weaver.yaml says, writing only inside OUTPUT. The folder is
+    <templates>/registry/<TARGET> when <templates>/registry exists, else <templates>/<TARGET>. Exits 1 if
+    an error was found; nothing is generated when the registry has errors other than policy violations
+    (with those, as in weaver, the files are written and the exit code is 1).
     """
     from weavergen.config import CheckOverrides
     from weavergen.forge import GenerateOptions
+    from weavergen.systems import label_problem
     from weavergen.workflow import run_generate
 
     options: GlobalOptions = ctx.obj
@@ -148,25 +165,31 @@ def generate_command(
     if settings is None:
         raise typer.Exit(1)
     check = settings.options
-    report, _ = run_generate(
-        GenerateOptions(
-            registry=check.registry,
-            target=target,
-            output=output,
-            templates=templates,
-            configs=list(config or []),
-            params=list(param or []),
-            params_file=params,
-            policies=list(check.policies),
-            skip_policies=check.skip_policies,
-            v2=check.v2,
-            future=check.future,
-            follow_symlinks=check.follow_symlinks,
-            include_unreferenced=check.include_unreferenced,
-            project_config=str(settings.config_path) if settings.config_path else None,
-        )
+    show_bar = settings.diagnostic_format == "ansi" and not options.quiet and sys.stderr.isatty()
+    generation = GenerateOptions(
+        registry=check.registry,
+        target=target,
+        output=output,
+        templates=templates,
+        configs=list(config or []),
+        params=list(param or []),
+        params_file=params,
+        policies=list(check.policies),
+        skip_policies=check.skip_policies,
+        v2=check.v2,
+        future=check.future,
+        follow_symlinks=check.follow_symlinks,
+        include_unreferenced=check.include_unreferenced,
+        project_config=str(settings.config_path) if settings.config_path else None,
+        system=system,
     )
-    raise typer.Exit(_report(report.diagnostics, settings, report.source, options.quiet))
+    taken = label_problem(generation, [target])
+    if taken is not None:
+        _report([taken], settings, None, options)
+        raise typer.Exit(2)
+    with progress_bar(show_bar) as progress:
+        report, _ = run_generate(generation, progress=progress)
+    raise typer.Exit(_report(report.diagnostics, settings, report.source, options))
 
 
 @registry_app.command("update-markdown")
@@ -251,4 +274,4 @@ def update_markdown_command(
             sys.stdout.write(f"Markdown is not equal: {path}\n{report.diffs.get(path, '')}")
     elif report.changed and not options.quiet:
         sys.stderr.write(f"Updated {len(report.changed)} file(s).\n")
-    raise typer.Exit(_report(report.diagnostics, settings, report.source, options.quiet))
+    raise typer.Exit(_report(report.diagnostics, settings, report.source, options))

@@ -41,6 +41,8 @@ class GlobalOptions:
     future: bool = False
     config: Path | None = None
     allow_git_credentials: bool = False
+    ignore: tuple[str, ...] = ()
+    """Diagnostic codes to leave out (`--ignore CODE`, repeatable), with `[diagnostics] ignore`."""
 
 
 app = typer.Typer(
@@ -88,6 +90,15 @@ def root(
             dir_okay=False,
         ),
     ] = None,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ignore",
+            metavar="CODE",
+            help="Leave out diagnostics with this code (e.g. UnstableFileFormat); repeatable, may follow "
+            "the command. Adds to `ignore` under `[diagnostics]` in .weaver.toml.",
+        ),
+    ] = None,
     allow_git_credentials: Annotated[
         bool,
         typer.Option(
@@ -103,7 +114,12 @@ def root(
 ) -> None:
     """Manage semantic convention registries (OpenTelemetry Weaver compatible)."""
     ctx.obj = GlobalOptions(
-        debug=debug, quiet=quiet, future=future, config=config, allow_git_credentials=allow_git_credentials
+        debug=debug,
+        quiet=quiet,
+        future=future,
+        config=config,
+        allow_git_credentials=allow_git_credentials,
+        ignore=tuple(ignore or ()),
     )
     if allow_git_credentials:
         from weavergen.remote import allow_git_credentials as _allow
@@ -143,7 +159,7 @@ def expand_bool_flags(args: list[str]) -> list[str]:
 
 # weaver's global options are `global = true` in clap: accepted after any subcommand too.
 GLOBAL_FLAGS = ("--debug", "--quiet", "--future", "--allow-git-credentials")
-GLOBAL_VALUED = ("--config",)
+GLOBAL_VALUED = ("--config", "--ignore")
 
 
 def hoist_global_options(args: list[str]) -> list[str]:
@@ -182,6 +198,15 @@ def hoist_global_options(args: list[str]) -> list[str]:
     return [*hoisted, *head, *rest]
 
 
+def one_default_in_help(command: Any) -> None:
+    """An option whose help states its own `[default: …]` keeps only that one: Typer's copy is dropped."""
+    for param in getattr(command, "params", []):
+        if "[default:" in (getattr(param, "help", None) or ""):
+            param.show_default = False
+    for sub in getattr(command, "commands", {}).values():
+        one_default_in_help(sub)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: `weavergen …`."""
     args = sys.argv[1:] if argv is None else argv
@@ -190,13 +215,18 @@ def main(argv: list[str] | None = None) -> None:
     except typer.BadParameter as exc:
         exc.show()
         raise SystemExit(exc.exit_code) from None
-    app(args=args, prog_name="weavergen")
+    command = typer.main.get_command(app)
+    one_default_in_help(command)
+    command(args=args, prog_name="weavergen")
 
 
 from weavergen.cli import diff as _diff  # noqa: E402, F401 - registers `registry diff`
 from weavergen.cli import forge as _forge  # noqa: E402, F401 - registers `registry generate`, `update-markdown`
+from weavergen.cli import generate as _generate  # noqa: E402, F401 - registers `generate`, `templates`
 from weavergen.cli import infer as _infer  # noqa: E402, F401 - registers `registry infer`
 from weavergen.cli import livecheck as _livecheck  # noqa: E402, F401 - registers `registry live-check`, `emit`
 from weavergen.cli import mcp as _mcp  # noqa: E402, F401 - registers `registry mcp`
 from weavergen.cli import package as _package  # noqa: E402, F401 - registers `registry package`
 from weavergen.cli import regenerate as _regenerate  # noqa: E402, F401 - registers `regenerate`
+from weavergen.cli import regeneration as _regeneration  # noqa: E402, F401 - registers `regeneration`
+from weavergen.cli import validate as _validate  # noqa: E402, F401 - registers `validate`

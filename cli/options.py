@@ -52,8 +52,8 @@ DiagnosticFormatOption = Annotated[
     str | None,
     typer.Option(
         "--diagnostic-format",
-        metavar="[ansi|json|gh_workflow_command|sarif]",
-        help="Format of the diagnostics. [default: ansi]",
+        metavar="[ansi|concise|json|gh_workflow_command|sarif]",
+        help="Format of the diagnostics (concise: one line each). [default: ansi]",
     ),
 ]
 DiagnosticStdoutOption = Annotated[

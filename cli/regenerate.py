@@ -48,8 +48,9 @@ def regenerate_command(
     """Measure drift of generated outputs (hand edits, stale outputs, orphans) and regenerate them.
 
     Each generation recorded by `registry generate` gets an entropy score (0 = in sync) and its causes.
-    Without --check, the changes are shown as a diff and applied after confirmation, file by file
-    (temp file + rename); files edited by hand are kept unless --force.
+    Without --check, the changes are shown as a diff and applied after confirmation, all or nothing;
+    files edited by hand are kept (and recorded as kept) unless --force. The short form of
+    `weavergen regeneration` over every system found.
     """
     from weavergen.regenerate import apply, diff_text, find_locks, measure
 
@@ -77,7 +78,7 @@ def regenerate_command(
     for d in failed:
         for diag in d.diagnostics:
             _write(sys.stderr, f"error[{diag.code}]: {diag.message}")
-    drifted = [d for d in drifts if d.files and not d.failed]
+    drifted = [d for d in drifts if (d.files or (force and d.kept)) and not d.failed]
     if check or not drifted:
         raise typer.Exit(1 if failed or drifted else 0)
     for d in drifted:

@@ -124,7 +124,7 @@ def _checked(
 ) -> tuple[int, WorkflowRun | None, CheckSettings | None]:
     """The one run path of every registry command: settings, its workflow, diagnostics, exit code."""
     from weavergen.config import ConfigError, load_project_config, resolve_check_settings
-    from weavergen.diagnostics import has_error
+    from weavergen.diagnostics import has_error, without_codes
 
     _configure_logging(options.debug)
     try:
@@ -133,6 +133,7 @@ def _checked(
         _write(sys.stderr, f"error: {exc}")
         return 1, None, None
     diagnostics, run = _run_workflow(settings, workflow, params or {}, quiet=quiet, debug=options.debug)
+    diagnostics = without_codes(diagnostics, (*settings.ignore, *options.ignore))
     report = run.context.report if run is not None else None
     if diagnostics or render_empty:
         stream = sys.stdout if settings.diagnostic_stdout else sys.stderr
@@ -203,9 +204,9 @@ def render_diagnostics(
         text = render_with_template(diagnostics, fmt, template, source=source)
         if text is not None:
             return text
-    if not diagnostics and fmt not in ("ansi", "sarif"):
+    if not diagnostics and fmt not in ("ansi", "concise", "sarif"):
         return ""  # weaver renders nothing at all when a run collected no diagnostic
-    color = fmt == "ansi" and stream.isatty() and not os.environ.get("NO_COLOR")
+    color = fmt in ("ansi", "concise") and stream.isatty() and not os.environ.get("NO_COLOR")
     return render(diagnostics, fmt, source=source, color=color, summary=not quiet)
 
 
@@ -448,7 +449,7 @@ def search_command(
 ) -> None:
     """Search the attributes, metrics, spans, events and entities of a registry, best match first.
 
-    Exact id > id prefix > id substring > brief words.
+    Exact id > id prefix > id substring (query words joined by `.` or `_`) > id words > brief words.
     """
     from weavergen.config import CheckOverrides
     from weavergen.output import to_json

@@ -195,21 +195,49 @@ def parallel_command(
     targets: Annotated[
         str, typer.Option("--targets", metavar="A,B,C", help="Targets to generate, comma-separated.")
     ],
-    registry: Annotated[str, typer.Option("-r", "--registry", help="The registry folder.")] = "",
-    templates: Annotated[str, typer.Option("-t", "--templates", help="The templates folder.")] = "templates",
+    registry: Annotated[
+        str | None,
+        typer.Option("-r", "--registry", help="The registry; without it, `[registry] path` of .weaver.toml."),
+    ] = None,
+    templates: Annotated[
+        str | None,
+        typer.Option(
+            "-t", "--templates", help="Your templates folder; without it, the targets are the built-in ones."
+        ),
+    ] = None,
     param: Annotated[list[str] | None, typer.Option("-D", "--param", metavar="KEY=VALUE")] = None,
     repeat: Annotated[int, typer.Option("--repeat", min=1, help="Best of this many runs each way.")] = 1,
     skip_policies: Annotated[bool, typer.Option("--skip-policies", help="Do not evaluate policies.")] = False,
 ) -> None:
     """Generate the targets sequentially, then in parallel, and compare the times and the outputs."""
+    from weavergen.builtin_targets import unknown_targets
     from weavergen.forge import GenerateOptions
     from weavergen.workflow import compare_parallel
 
     names = [t.strip() for t in targets.split(",") if t.strip()]
     if not names:
         raise typer.BadParameter("give at least one target", param_hint="'--targets'")
+    folder, unknown, known = unknown_targets(templates, list(dict.fromkeys(names)))
+    if unknown:
+        where = f"in `{templates}`" if templates is not None else "among the built-in targets"
+        typer.echo(
+            f"error: no target {', '.join(f'`{n}`' for n in unknown)} {where}; "
+            f"the targets there are: {', '.join(known) or 'none'}",
+            err=True,
+        )
+        raise typer.Exit(2)
+    if registry is None:
+        from weavergen.config import CheckOverrides, ConfigError, load_project_config, resolve_check_settings
+
+        try:
+            registry = resolve_check_settings(
+                load_project_config(None, Path.cwd()), CheckOverrides()
+            ).options.registry
+        except ConfigError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
     options = GenerateOptions(
-        registry=registry, templates=templates, params=list(param or []), skip_policies=skip_policies
+        registry=registry, templates=folder, params=list(param or []), skip_policies=skip_policies
     )
     result = compare_parallel(options, names, repeat)
     _print_diagnostics(result.diagnostics)

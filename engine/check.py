@@ -144,6 +144,11 @@ def run_policies(
         for s in ("before_resolution", "after_resolution", "comparison_after_resolution")
         if engine.has_stage(s)
     ]
+    before = "before_resolution" in stages and not options.v2
+    after = sum(1 for s in stages if s == "after_resolution")
+    after += 1 if "comparison_after_resolution" in stages and options.baseline_registry else 0
+    total = (sum(1 for f in registry.files if f.usable) if before else 0) + after
+    done = 0
     if "before_resolution" in stages:
         if options.v2:
             diagnostics.append(
@@ -157,6 +162,8 @@ def run_policies(
         else:
             usable = [f for f in registry.files if f.usable]
             for i, spec in enumerate(usable):
+                if progress is not None:
+                    progress("policies", done + i, total)
                 found = engine.evaluate(
                     "before_resolution", _dumps(_raw_input(spec)), provenance=spec.provenance
                 )
@@ -166,8 +173,7 @@ def run_policies(
                     diagnostics.append(
                         finding_diagnostic(finding, spec.provenance, file=in_file, range=in_rng)
                     )
-                if progress is not None:
-                    progress("policies", i + 1, len(usable))
+            done += len(usable)
     if "after_resolution" in stages or "comparison_after_resolution" in stages:
         current = materialize(resolution) if options.v2 else resolution.template_schema()
         current_json = _dumps(current)
@@ -182,6 +188,8 @@ def run_policies(
             baseline = materialize(base_res) if options.v2 else base_res.template_schema()
             evaluations.append(("comparison_after_resolution", _dumps(baseline)))
         for stage, data in evaluations:
+            if progress is not None:
+                progress("policies", done, total)  # one evaluation can take seconds: show it has started
             found = engine.evaluate(stage, current_json, data_json=data, provenance=options.registry)
             diagnostics.extend(found.diagnostics)
             for finding in found:
@@ -189,8 +197,9 @@ def run_policies(
                 diagnostics.append(
                     finding_diagnostic(finding, options.registry, file=file, range=rng, related=related)
                 )
-            if progress is not None:
-                progress("policies", 1, 1)
+            done += 1
+    if progress is not None and total:
+        progress("policies", total, total)
     return diagnostics
 
 

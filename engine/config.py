@@ -87,6 +87,8 @@ class DiagnosticsSection(_Section):
     format: str | None = None
     template: str | None = None
     stdout: bool | None = None
+    ignore: list[str] | None = None
+    """Diagnostic codes never shown nor counted (ours; weaver has no such key)."""
 
 
 class CheckSection(_Section):
@@ -136,6 +138,7 @@ class CheckOverrides:
     diagnostic_format: str | None = None
     diagnostic_stdout: bool | None = None
     diagnostic_template: str | None = None
+    ignore: list[str] = field(default_factory=list)
 
 
 DEFAULT_DIAGNOSTIC_TEMPLATE = "diagnostic_templates"
@@ -150,6 +153,8 @@ class CheckSettings:
     diagnostic_stdout: bool
     config_path: Path | None
     diagnostic_template: str = DEFAULT_DIAGNOSTIC_TEMPLATE
+    ignore: tuple[str, ...] = ()
+    """Codes left out of the report: `--ignore` and `[diagnostics] ignore` together."""
 
 
 def discover(start: Path) -> Path | None:
@@ -217,6 +222,7 @@ def resolve_check_settings(config: ProjectConfig, cli: CheckOverrides) -> CheckS
         diagnostic_stdout=_pick(cli.diagnostic_stdout, toml.diagnostics.stdout),
         config_path=config.path,
         diagnostic_template=template,
+        ignore=tuple(dict.fromkeys([*(toml.diagnostics.ignore or []), *cli.ignore])),
     )
 
 

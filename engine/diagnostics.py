@@ -12,6 +12,7 @@ import os
 import unicodedata
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 DOCS_BASE_URL = os.environ.get(
@@ -120,6 +121,20 @@ def blocking_errors(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
 def apply_future(diagnostics: list[Diagnostic], future: bool) -> list[Diagnostic]:
     """Under `--future` every warning is re-emitted as an error, as weaver does."""
     return [d.promoted() for d in diagnostics] if future else diagnostics
+
+
+def without_codes(diagnostics: list[Diagnostic], codes: tuple[str, ...] | list[str]) -> list[Diagnostic]:
+    """The diagnostics whose code is not one of `codes` (`--ignore CODE`, `[diagnostics] ignore`)."""
+    if not codes:
+        return diagnostics
+    ignored = set(codes)
+    return [d for d in diagnostics if d.code not in ignored]
+
+
+def of_file(diagnostics: list[Diagnostic], file: Path) -> list[Diagnostic]:
+    """The diagnostics located in `file` (their own file, whatever form its path was given in)."""
+    target = file.resolve()
+    return [d for d in diagnostics if d.file is not None and Path(d.file).resolve() == target]
 
 
 def internal_error(message: str, file: str | None = None) -> Diagnostic:

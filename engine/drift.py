@@ -55,6 +55,8 @@ class TargetDrift:
 
     output: str = "."
     paths: set[str] = field(default_factory=set)
+    kept: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    """The hand edits kept earlier that still hold (same file on disk, same generated file): in sync."""
 
     @property
     def output_dir(self) -> Path:
@@ -145,11 +147,16 @@ def find_locks(paths: Sequence[Path]) -> list[Path]:
     return sorted(set(found))
 
 
-def measure(lock_path: Path, *, parallel: bool = True) -> list[TargetDrift]:
-    """Regenerate each generation recorded in a lock into a temporary folder and measure its drift."""
+def measure(
+    lock_path: Path, *, parallel: bool = True, keys: Sequence[str] | None = None
+) -> list[TargetDrift]:
+    """Regenerate each generation recorded in a lock (those of `keys` only, when given) into a temporary
+    folder and measure its drift."""
     lock, text = read_lock_text(lock_path)
     out = []
     for key, entry in sorted(lock["generations"].items()):
+        if keys is not None and key not in keys:
+            continue
         problems = entry_problems(lock_path, entry)
         if problems:
             drift = TargetDrift(lock_path, str(key), [], outputs=0, output=".")
@@ -172,7 +179,7 @@ def _measure_one(lock_path: Path, key: str, entry: dict[str, Any], parallel: boo
     with tempfile.TemporaryDirectory(prefix="weavergen-regenerate-") as tmp:
         fresh_root = Path(tmp) / "out"
         options = options_from(dict(entry.get("settings") or {}), targets, base, str(fresh_root))
-        report, run = run_generate(options, targets, parallel=parallel)
+        report, run = run_generate(options, targets, parallel=parallel, record=False)
         drift.diagnostics = [d for d in report.diagnostics if d.is_error]
         if drift.failed:
             return drift
@@ -193,17 +200,33 @@ def _measure_one(lock_path: Path, key: str, entry: dict[str, Any], parallel: boo
     drift.outputs = len(drift.paths)
     settings = dict(entry.get("settings") or {})
     drift.new_entry = {"output": drift.output, "targets": targets, "settings": settings, "inputs": inputs}
-    drift.files = _classify(drift.output_dir, recorded, drift.fresh)
+    if "system" in entry:
+        drift.new_entry = {"system": entry["system"], **drift.new_entry}
+    kept = entry.get("kept")
+    kept = kept if isinstance(kept, dict) else {}
+    drift.files, drift.kept = _classify(drift.output_dir, recorded, drift.fresh, kept)
     return drift
 
 
-def _classify(base: Path, recorded: dict[str, str], fresh: dict[str, bytes]) -> list[FileDrift]:
+def kept_record(disk: str | None, fresh: bytes | None) -> dict[str, str | None]:
+    """What the lock keeps of a hand edit kept over a generated file: both digests (fresh None: an
+    orphan kept). The edit counts as in sync while both still hold."""
+    return {"disk": disk, "fresh": None if fresh is None else sha(fresh)}
+
+
+def _classify(
+    base: Path, recorded: dict[str, str], fresh: dict[str, bytes], kept: dict[str, Any]
+) -> tuple[list[FileDrift], dict[str, dict[str, str | None]]]:
     out: list[FileDrift] = []
+    still_kept: dict[str, dict[str, str | None]] = {}
     for rel in sorted(set(recorded) | set(fresh)):
         disk = read_bytes(base / rel)
         digest = None if disk is None else sha(disk)
         was = recorded.get(rel)
         now = fresh.get(rel)
+        if disk is not None and kept.get(rel) == (record := kept_record(digest, now)):
+            still_kept[rel] = record
+            continue
         edited = disk is not None and was is not None and sha(disk) != was
         if now is None:
             if disk is None:
@@ -228,4 +251,4 @@ def _classify(base: Path, recorded: dict[str, str], fresh: dict[str, bytes]) -> 
                 out.append(FileDrift(rel, "hand-edited", "keep", disk=digest))
         elif sha(now) != was:
             out.append(FileDrift(rel, "stale", "write", disk=digest))
-    return out
+    return out, still_kept

@@ -1,5 +1,5 @@
 """`registry emit`: every span, metric and event of a registry sent as example telemetry through the
-OpenTelemetry SDK, over OTLP/gRPC (weaver's default `http://localhost:4317`) or to stdout.
+OpenTelemetry SDK, over OTLP/gRPC (weaver's default `http://localhost:4317`) or to stdout as OTLP/JSON lines.
 
 Values come from each attribute's `examples` (else a value of its type; an enum's first member), so a
 live-check of the emitted telemetry against the same registry finds no violation. Deprecated signals and
@@ -113,12 +113,10 @@ def emit(
 
 
 def _exporters(endpoint: str, stdout: bool, out: TextIO) -> tuple[Any, Any, Any]:
-    if stdout:
-        from opentelemetry.sdk._logs.export import ConsoleLogRecordExporter
-        from opentelemetry.sdk.metrics.export import ConsoleMetricExporter
-        from opentelemetry.sdk.trace.export import ConsoleSpanExporter
+    if stdout:  # OTLP/JSON lines, which `registry live-check --input-source FILE` reads back
+        from weavergen.otlp_json import json_exporters
 
-        return ConsoleSpanExporter(out=out), ConsoleMetricExporter(out=out), ConsoleLogRecordExporter(out=out)
+        return json_exporters(out)
     from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
     from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
     from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter

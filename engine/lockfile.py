@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -39,6 +40,11 @@ SKIPPED_DIRS = {"node_modules", ".git", ".venv", "__pycache__"}
 
 
 LOCK_MAX_BYTES = 64 * 1024 * 1024
+BUILTIN_TEMPLATES = "weavergen:targets"
+"""How a lock records the built-in template sets: where the package is installed is no input of the
+generation (and usually lies outside the project, where a lock may not point)."""
+SYSTEM_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+"""A system's label (`generate --system ID`): safe to print, to name a staging folder and to type."""
 
 
 def sha(data: bytes) -> str:
@@ -88,10 +94,27 @@ def local_path(value: str, base: Path) -> str:
     return os.path.normpath(base / source) + (f"[{sub}]" if sub is not None else "")
 
 
+def templates_path(value: str, base: Path) -> str:
+    """The templates folder a lock's `templates` setting names, usable from here (built-in ones too)."""
+    if value == BUILTIN_TEMPLATES:
+        from weavergen.builtin_targets import targets_root
+
+        return str(targets_root())
+    return local_path(value, base)
+
+
+def _is_builtin(templates: str) -> bool:
+    from weavergen.builtin_targets import targets_root
+
+    return bool(templates) and Path(templates).resolve() == targets_root()
+
+
 def settings_of(options: Any, base: Path) -> dict[str, Any]:
     settings = {k: getattr(options, k) for k in _SETTINGS}
     for k in _PATH_SETTINGS:
-        if settings[k]:
+        if k == "templates" and settings[k] and _is_builtin(str(settings[k])):
+            settings[k] = BUILTIN_TEMPLATES
+        elif settings[k]:
             settings[k] = portable_path(str(settings[k]), base)
     for k in _PATH_LIST_SETTINGS:
         settings[k] = [portable_path(str(p), base) for p in settings[k] or []]
@@ -106,7 +129,9 @@ def options_from(settings: dict[str, Any], targets: list[str], base: Path, outpu
     values: dict[str, Any] = {k: settings.get(k) for k in _SETTINGS if k in settings}
     for k in _PATH_SETTINGS:
         if values.get(k):
-            values[k] = local_path(str(values[k]), base)
+            values[k] = (
+                templates_path(str(values[k]), base) if k == "templates" else local_path(str(values[k]), base)
+            )
     for k in _PATH_LIST_SETTINGS:
         values[k] = [local_path(str(p), base) for p in values.get(k) or []]
     values["params"] = list(values.get("params") or [])
@@ -239,6 +264,31 @@ def write_lock(path: Path, lock: dict[str, Any]) -> None:
     write_atomic(path, json.dumps(lock, indent=2, sort_keys=True) + "\n")
 
 
+def generation_key(options: Any, targets: Sequence[str]) -> tuple[Path, str]:
+    """The lock file a generation is recorded in, and its key there."""
+    output = Path(options.output).resolve()
+    lock_path = lock_path_for(output)
+    settings = settings_of(options, lock_path.parent)
+    return lock_path, entry_id(settings, targets, relative_path(output, lock_path.parent))
+
+
+def default_label(targets: Sequence[str]) -> str:
+    """The label of a generation given no `--system`: its target (several joined by `-`)."""
+    text = re.sub(r"[^A-Za-z0-9._-]+", "-", "-".join(targets)).strip("-._")
+    return text[:64] or "system"
+
+
+def label_for(lock_path: Path, key: str, wanted: str | None, targets: Sequence[str]) -> str:
+    """The label generation `key` of `lock_path` is recorded with: `wanted`, else the one it had, else
+    its target's, made unique in the project (`python`, `python-2`, ...)."""
+    from weavergen.systems import free_label, systems_near
+
+    if wanted:
+        return wanted
+    mine = [s for s in systems_near(lock_path) if s.lock == lock_path.resolve() and s.key == key]
+    return mine[0].label if mine else free_label(lock_path, key, default_label(targets))
+
+
 def record_generation(
     options: Any, targets: Sequence[str], written: Sequence[str], loaded: Any = None
 ) -> list[Diagnostic]:
@@ -260,7 +310,9 @@ def record_generation(
         where = relative_path(output, lock_path.parent)
         lock = read_lock(lock_path)
         lock["version"] = LOCK_VERSION
-        lock["generations"][entry_id(settings, targets, where)] = {
+        key = generation_key(options, targets)[1]
+        lock["generations"][key] = {
+            "system": label_for(lock_path, key, getattr(options, "system", None), targets),
             "output": where,
             "targets": list(targets),
             "settings": settings,

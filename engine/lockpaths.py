@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from weavergen.diagnostics import Diagnostic, Range
+from weavergen.lockfile import BUILTIN_TEMPLATES, SYSTEM_LABEL
 
 _INPUT_PATHS = ("registry", "templates", "params_file")
 _INPUT_PATH_LISTS = ("configs", "policies")
@@ -85,7 +86,9 @@ def _input_problem(value: object, base: Path, root: Path) -> str | None:
     from weavergen.registry import split_vdir
     from weavergen.remote import parse_remote
 
-    if isinstance(value, str) and parse_remote(split_vdir(value)[0]) is not None:
+    if value == BUILTIN_TEMPLATES or (
+        isinstance(value, str) and parse_remote(split_vdir(value)[0]) is not None
+    ):
         return None
     problem = _shape_problem(value, climb=True)
     if problem is not None:
@@ -133,12 +136,23 @@ def entry_problems(lock_path: Path, entry: object) -> list[tuple[str, object, st
     if problem is not None:
         return [("the output folder", output, problem)]
     out = _targets_problems(entry)
+    label = entry.get("system")
+    if label is not None and (not isinstance(label, str) or SYSTEM_LABEL.match(label) is None):
+        out.append(("the system label", label, "is not a label (letters, digits, `.`, `_`, `-`)"))
     outputs = entry.get("outputs", {})
     if not isinstance(outputs, dict) or not all(isinstance(v, str) for v in outputs.values()):
         out.append(("the outputs", outputs, "is not a map of file names to digests"))
     else:
         output_dir = base / str(output)
         out.extend(("a generated file", rel, p) for rel in outputs if (p := output_problem(output_dir, rel)))
+    kept = entry.get("kept", {})
+    if not isinstance(kept, dict) or not all(
+        isinstance(v, dict) and all(isinstance(d, str | None) for d in v.values()) for v in kept.values()
+    ):
+        out.append(("the kept hand edits", kept, "is not a map of file names to digests"))
+    else:
+        output_dir = base / str(output)
+        out.extend(("a kept file", rel, p) for rel in kept if (p := output_problem(output_dir, rel)))
     settings = entry.get("settings", {})
     if not isinstance(settings, dict):
         return [*out, ("the settings", settings, "is not an object")]

@@ -7,9 +7,15 @@ dotted link. Sequence flows carry their name and condition as the edge label.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from weavergen.telemetry import SpanRecord
 
 SHAPES = {
     "circle": ("((", "))"),
@@ -123,12 +129,63 @@ def write_flowchart(chart: Flowchart) -> str:
     out.append("  classDef gateway fill:#fff8e1,stroke:#f9a825")
     out.append("  classDef task fill:#e3f2fd,stroke:#1565c0")
     out.append("  classDef script fill:#f3e5f5,stroke:#6a1b9a")
+    out.append("  classDef passed fill:#c8e6c9,stroke:#2e7d32")
+    out.append("  classDef warned fill:#fff3cd,stroke:#b8860b")
+    out.append("  classDef failed fill:#ffcdd2,stroke:#c62828")
+    out.append("  classDef skipped fill:#eeeeee,stroke:#9e9e9e,color:#757575")
     by_class: dict[str, list[str]] = {}
     for nid, cls in chart.classes.items():
         by_class.setdefault(cls, []).append(nid)
     for cls, ids in sorted(by_class.items()):
         out.append(f"  class {','.join(ids)} {cls}")
     return "\n".join(out) + "\n"
+
+
+def run_flowchart(file: Path, process_id: str, spans: Sequence[SpanRecord]) -> Flowchart:
+    """The process as one run went: each node coloured by outcome (`passed`, `warned` when its task
+    reported diagnostics, `failed`, `skipped` when the run never reached it), and each task labelled with
+    its duration and the number of diagnostics it produced."""
+    from weavergen.telemetry import RESULT, TASK_ID
+
+    chart = process_flowchart(file, process_id)
+    ran: dict[str, list[SpanRecord]] = {}
+    for span in spans:
+        task = span.attributes.get(TASK_ID)
+        if task is not None:
+            ran.setdefault(_node_id(str(task)), []).append(span)
+    for nid, (shape, label) in list(chart.nodes.items()):
+        records = ran.get(nid)
+        if not records:
+            chart.classes[nid] = "skipped"
+            continue
+        found, errors = 0, 0
+        for record in records:
+            result = _result(record.attributes.get(RESULT))
+            found += _count(result.get("diagnostics"))
+            errors += _count(result.get("errors"))
+        failed = errors > 0 or any(r.status == "ERROR" for r in records)
+        chart.classes[nid] = "failed" if failed else "warned" if found else "passed"
+        if shape in ("box", "subroutine"):
+            ms = sum(r.duration_ms for r in records)
+            noun = "diagnostic" if found == 1 else "diagnostics"
+            chart.nodes[nid] = (shape, f"{label}<br/>{ms:.1f} ms, {found} {noun}")
+    return chart
+
+
+def _count(value: object) -> int:
+    """A count from a task's result (0 when absent or not a number)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _result(text: object) -> dict[str, object]:
+    """A service task's recorded result, when it is a JSON object."""
+    if not isinstance(text, str):
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 _HEADER = re.compile(r"^flowchart (LR|RL|TD|TB|BT)$")

@@ -24,6 +24,7 @@ from weavergen.check import (
     run_policies,
 )
 from weavergen.diagnostics import Diagnostic, apply_future, blocking_errors, has_error
+from weavergen.regeneration_ops import REGENERATION_OPERATIONS
 from weavergen.registry import LoadedRegistry
 from weavergen.resolve import Resolution
 
@@ -285,15 +286,26 @@ def render(
         ctx.add(job.diagnostics)
         return {"target": target, "files": 0, **_summary(job.diagnostics)}
     job.context = _template_context(ctx)
+    _report_progress(ctx, f"render {target}")
 
     def merge(ctx: RunContext, result: Any) -> dict[str, Any]:
         with ctx.lock:
             ctx.outputs.setdefault("rendered", {})[(index, target)] = result.files
+        _report_progress(ctx, f"rendered {target}")
         found = list(job.diagnostics) + list(result.diagnostics)
         ctx.add(found)
         return {"target": target, "files": len(result.files), **_summary(found)}
 
     return Offload(render_bounded, (job, f"target `{target}`"), merge)
+
+
+def _report_progress(ctx: RunContext, stage: str) -> None:
+    """Tell the run's progress callback how many targets are rendered (of `targets_total`)."""
+    if ctx.progress is not None:
+        with ctx.lock:
+            done = len(ctx.outputs.get("rendered", {}))
+            total = int(ctx.outputs.get("targets_total", 0) or 0)
+        ctx.progress(stage, done, max(total, done))
 
 
 def write(ctx: RunContext, output: str = "output") -> dict[str, Any]:
@@ -309,7 +321,10 @@ def write(ctx: RunContext, output: str = "output") -> dict[str, Any]:
         return {"written": 0, "skipped": True}
     names = [target for _, target in rendered]
     written: list[str] = []
+    total = sum(len(files) for files in rendered.values())
     for (index, target), files in sorted(rendered.items()):
+        if ctx.progress is not None:
+            ctx.progress("write", len(written), total)
         folder = output
         if len(rendered) > 1:
             label = target.strip("./") or "target"
@@ -318,6 +333,8 @@ def write(ctx: RunContext, output: str = "output") -> dict[str, Any]:
         written.extend(done)
         ctx.add(diagnostics)
     ctx.outputs["written"] = written
+    if ctx.progress is not None:
+        ctx.progress("write", len(written), max(total, len(written)))
     return {"written": len(written), "skipped": False}
 
 
@@ -415,6 +432,7 @@ OPERATIONS: dict[str, Operation] = {
         Operation("weaver.registry.diff", diff, "Diff the registry against its baseline."),
         Operation("weaver.livecheck.run", live_check, "Live-check telemetry samples against the registry."),
         Operation("weaver.registry.emit", emit, "Emit the registry's signals as example telemetry."),
+        *(Operation(name, run, summary) for name, (run, summary) in REGENERATION_OPERATIONS.items()),
         Operation("weaver.registry.infer", infer, "Infer a v2 registry from the telemetry seen."),
     )
 }

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import tempfile
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +152,58 @@ def write_atomic(path: Path, text: str | bytes) -> None:
     """Write `text` (or bytes) to `path` through a temporary file in the same folder, renamed over it;
     a replaced file keeps its mode, a new one gets 0666 less the umask."""
     commit(stage(path, text), path)
+
+
+def commit_set(writes: Sequence[tuple[Path, str | bytes]], deletes: Sequence[Path]) -> None:
+    """Write and delete a set of files all or nothing: every write is staged first; each file replaced
+    or deleted is hard-linked (else copied) to a backup beside it; on a failure midway the files already
+    changed are put back. Raises OutputError (nothing changed) when any step fails."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, text in writes:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            staged.append((stage(path, text), path))
+    except (OSError, OutputError) as exc:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise exc if isinstance(exc, OutputError) else OutputError(str(exc)) from exc
+    done: list[tuple[Path, Path | None]] = []  # (path, its backup; None: it did not exist)
+    try:
+        for tmp, path in staged:
+            done.append((path, _backup(path)))
+            commit(tmp, path)
+        for path in deletes:
+            done.append((path, _backup(path)))
+            path.unlink(missing_ok=True)
+    except (OSError, OutputError) as exc:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        for path, backup in reversed(done):
+            if backup is None:
+                path.unlink(missing_ok=True)
+            else:
+                os.replace(backup, path)
+        raise (
+            exc if isinstance(exc, OutputError) else OutputError(f"cannot write {exc.filename}: {exc}")
+        ) from exc
+    for _, backup in done:
+        if backup is not None:
+            backup.unlink(missing_ok=True)
+
+
+def _backup(path: Path) -> Path | None:
+    """A copy of `path` beside it (a hard link when the file system allows), None when it is absent."""
+    if not path.exists():
+        return None
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}{TEMP_MARK}", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    backup = Path(name)
+    backup.unlink()
+    try:
+        os.link(path, backup)
+    except OSError:
+        shutil.copy2(path, backup)
+    return backup
 
 
 def write_new(path: Path, text: str | bytes) -> None:

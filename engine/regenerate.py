@@ -30,6 +30,7 @@ from weavergen.lockfile import (
     relative_path,
     sha,
     templates_digest,
+    templates_path,
     write_lock,
 )
 from weavergen.lockpaths import entry_problems, invalid_lock, is_inside, output_problem
@@ -58,19 +59,36 @@ __all__ = [
 def diff_text(drift: TargetDrift, *, force: bool = False) -> str:
     """A unified diff of what regeneration would change on disk (kept files are listed, not diffed)."""
     chunks: list[str] = []
-    for f in drift.files:
+    for f in _to_settle(drift, force):
         action = _action(f, force)
         path = drift.output_dir / f.path
         if action == "keep":
             chunks.append(f"# kept: {path} ({f.cause}; --force to overwrite)\n")
             continue
-        old = (read_bytes(path) or b"").decode("utf-8", "replace").splitlines(keepends=True)
-        new = drift.fresh.get(f.path, b"").decode("utf-8", "replace").splitlines(keepends=True)
-        if action == "delete":
-            new = []
-        lines = difflib.unified_diff(old, new, fromfile=f"a/{f.path}", tofile=f"b/{f.path}")
-        chunks.append("".join(line if line.endswith("\n") else line + "\n" for line in lines))
+        new = None if action == "delete" else drift.fresh.get(f.path)
+        chunks.append(file_diff(f.path, read_bytes(path), new))
     return "".join(chunks)
+
+
+def file_diff(path: str, old: bytes | None, new: bytes | None) -> str:
+    """The unified diff of one output from `old` to `new` (None: no file), every line ending in a newline."""
+    before = (old or b"").decode("utf-8", "replace").splitlines(keepends=True)
+    after = (new or b"").decode("utf-8", "replace").splitlines(keepends=True)
+    lines = difflib.unified_diff(before, after, fromfile=f"a/{path}", tofile=f"b/{path}")
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def _to_settle(drift: TargetDrift, force: bool) -> list[FileDrift]:
+    """The drifted files, and with `force` the hand edits kept earlier too (they are overwritten)."""
+    if not force:
+        return list(drift.files)
+    kept = [
+        FileDrift(
+            rel, "orphaned" if rec.get("fresh") is None else "hand-edited", "keep", disk=rec.get("disk")
+        )
+        for rel, rec in drift.kept.items()
+    ]
+    return sorted([*drift.files, *kept], key=lambda f: f.path)
 
 
 def _action(f: FileDrift, force: bool) -> str:
@@ -90,12 +108,15 @@ class ApplyResult:
 
 
 def apply(drift: TargetDrift, *, force: bool = False) -> ApplyResult:
-    """Write the fresh outputs (temp file + rename each), delete unedited orphans, then update the lock.
+    """Apply a measured drift all or nothing: write the fresh outputs, delete unedited orphans, then
+    record the new lock, where each hand edit kept is remembered (so it counts as in sync until the file
+    or its generated version changes again).
 
-    Each file is checked again just before it is touched: one changed since `measure` (an edit made while
-    the user read the diff) is kept, and a path that now leads out of OUTPUT is refused.
+    Every file is checked again first: one changed since `measure` (an edit made while the user read the
+    diff) or a path that now leads out of OUTPUT stops the whole set, and nothing is changed.
     """
-    from weavergen.output import OutputError, write_atomic
+    from weavergen.drift import kept_record
+    from weavergen.output import OutputError, commit_set
 
     result = ApplyResult()
     if drift.failed:
@@ -107,36 +128,45 @@ def apply(drift: TargetDrift, *, force: bool = False) -> ApplyResult:
             )
         )
         return result
-    for f in drift.files:
+    writes: list[tuple[Path, bytes]] = []
+    deletes: list[Path] = []
+    kept = {} if force else dict(drift.kept)
+    for f in _to_settle(drift, force):
         action = _action(f, force)
-        path = drift.output_dir / f.path
         if action == "keep":
             result.kept.append(f.path)
+            kept[f.path] = kept_record(f.disk, drift.fresh.get(f.path))
             continue
         problem = _changed_since_measured(drift, f)
         if problem is not None:
             result.kept.append(f.path)
             result.diagnostics.append(problem)
-            continue
-        try:
-            if action == "write":
-                path.parent.mkdir(parents=True, exist_ok=True)
-                write_atomic(path, drift.fresh[f.path])
-                result.written.append(f.path)
-            else:
-                path.unlink(missing_ok=True)
-                result.deleted.append(f.path)
-        except (OSError, OutputError) as exc:
-            result.diagnostics.append(
-                Diagnostic(
-                    code="WriteGeneratedCodeFailed",
-                    message=f"Writing of the generated code {path} failed: {exc}",
-                    file=str(path),
-                )
+        elif action == "write":
+            writes.append((drift.output_dir / f.path, drift.fresh[f.path]))
+        else:
+            deletes.append(drift.output_dir / f.path)
+    if result.diagnostics:  # all or nothing: every drifted file stays as it is
+        result.kept = [f.path for f in drift.files]
+        return result
+    try:
+        commit_set(writes, deletes)
+    except OutputError as exc:
+        result.diagnostics.append(
+            Diagnostic(
+                code="WriteGeneratedCodeFailed",
+                message=f"Writing of the generated code into {drift.output_dir} failed, so nothing was "
+                f"changed: {exc}",
+                file=str(drift.output_dir),
             )
+        )
+        return result
+    result.written = [relative_path(p, drift.output_dir) for p, _ in writes]
+    result.deleted = [relative_path(p, drift.output_dir) for p in deletes]
     lock = read_lock(drift.lock)
     entry = dict(drift.new_entry)
     entry["outputs"] = {rel: sha(data) for rel, data in sorted(drift.fresh.items())}
+    if kept:
+        entry["kept"] = dict(sorted(kept.items()))
     lock["generations"][drift.key] = entry
     try:
         write_lock(drift.lock, lock)
@@ -222,7 +252,7 @@ def stale_generations(
                 causes.append("the registry changed")
             settings = entry.get("settings") or {}
             targets = [str(t) for t in entry.get("targets") or []]
-            templates = local_path(str(settings.get("templates") or "templates"), base)
+            templates = templates_path(str(settings.get("templates") or "templates"), base)
             configs = [local_path(str(c), base) for c in settings.get("configs") or []]
             if inputs.get("templates") != templates_digest(templates, targets, configs):
                 causes.append("the templates changed")

@@ -15,13 +15,16 @@ from typing import Any
 
 from weavergen.diagnostics import Diagnostic, Position, Range, Related, Severity
 
-FORMATS: tuple[str, ...] = ("ansi", "json", "gh_workflow_command", "sarif")
+FORMATS: tuple[str, ...] = ("ansi", "concise", "json", "gh_workflow_command", "sarif")
+"""weaver's four formats, and `concise`: one line per diagnostic (ours)."""
 
 
 SourceLookup = Callable[[str], str | None]
 
 _LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # PyYAML's line breaks, so line numbers agree
 _MESSAGE_BREAK = re.compile("\r\n|[\r\n]")
+_DEBUG_QUOTED = re.compile(r"""'"((?:[^"\\]|\\.)*)"'""")
+"""weaver's `'{:?}'` of a path (`'"reg/a.yaml"'`): kept in JSON and SARIF, quoted once for people."""
 _MAX_SNIPPET_LINES = 4
 _TAB = "    "
 
@@ -54,6 +57,8 @@ def render(
     ordered = sorted(diagnostics, key=Diagnostic.sort_key)
     if fmt == "ansi":
         return _render_ansi(ordered, source, color, summary)
+    if fmt == "concise":
+        return _render_concise(ordered, color, summary)
     if fmt == "json":
         return _render_json(ordered, source)
     if fmt == "gh_workflow_command":
@@ -110,10 +115,28 @@ def _render_ansi(ordered: list[Diagnostic], source: SourceLookup | None, color: 
     return "\n\n".join(blocks)
 
 
+def human_message(message: str) -> str:
+    """A message for people: weaver's doubly quoted paths (`'"a.yaml"'`) quoted once (`'a.yaml'`)."""
+    return _DEBUG_QUOTED.sub(lambda m: "'" + re.sub(r"\\(.)", r"\1", m.group(1)) + "'", message)
+
+
+def _render_concise(ordered: list[Diagnostic], color: bool, summary: bool) -> str:
+    """One line per diagnostic, `file:line:column: severity[Code]: message`, then the summary line."""
+    lines = []
+    for d in ordered:
+        label = _paint(f"{_SEVERITY_WORD[d.severity]}[{d.code}]", color, _BOLD, _SEVERITY_STYLE[d.severity])
+        message = " ".join(human_message(d.message).split())
+        lines.append(f"{_location(d.file, d.range)}: {label}: {message}" if d.file else f"{label}: {message}")
+    if summary:
+        style = _RED if any(d.is_error for d in ordered) else _YELLOW if ordered else _GREEN
+        lines.append(_paint(summary_line(ordered), color, _BOLD, style))
+    return "\n".join(lines)
+
+
 def _plain_block(d: Diagnostic, color: bool) -> list[str]:
     style = _SEVERITY_STYLE[d.severity]
     label = _paint(f"{_SEVERITY_WORD[d.severity]}[{d.code}]", color, _BOLD, style)
-    first, *rest = _MESSAGE_BREAK.split(d.message)
+    first, *rest = _MESSAGE_BREAK.split(human_message(d.message))
     head = f"{label}: {_paint(first, color, _BOLD)}"
     if d.file:
         head = f"{_paint(_location(d.file, d.range), color, _BOLD)}: {head}"

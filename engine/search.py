@@ -1,7 +1,9 @@
 """`registry search`: find attributes and signals of a resolved registry by id, name or brief.
 
-Ranking, best first: the exact id (or name) > an id that starts with the query > an id that contains it >
-a brief whose words contain every word of the query. Case is ignored; ties are ordered by kind, then id.
+Ranking, best first: the exact id (or name) > an id that starts with the query > an id that contains it
+(the words of a query joined by `.` or `_` count: "request duration" finds `http.server.request.duration`)
+> an id holding every word of the query > a brief whose words contain every word of the query. Case is
+ignored; ties put stable before development and deprecated last, then kind, then the shorter id.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ from weavergen.resolve import Resolution
 SCORE_EXACT = 100
 SCORE_PREFIX = 75
 SCORE_SUBSTRING = 50
+SCORE_ID_WORDS = 40
 SCORE_BRIEF = 25
+NARROW = 100
+"""Below this many columns the table would squeeze the brief: hits are listed, brief under the id."""
 _KIND_ORDER = ("attribute", "metric", "span", "event", "entity")
 _WORD = re.compile(r"[\w.-]+")
 
@@ -88,10 +93,14 @@ def score(entry_names: tuple[str, ...], brief: str, query: str) -> int:
         return SCORE_EXACT
     if any(n.startswith(q) for n in names):
         return SCORE_PREFIX
-    if any(q in n for n in names):
-        return SCORE_SUBSTRING
-    words = {w.strip(".-") for w in _WORD.findall(brief.lower())}
     wanted = [w.strip(".-") for w in _WORD.findall(q)]
+    joined = {sep.join(wanted) for sep in (".", "_")} if len(wanted) > 1 else {q}
+    if any(j in n for j in joined for n in names):
+        return SCORE_SUBSTRING
+    segments = {part for n in names for part in re.split(r"[._-]", n)}
+    if len(wanted) > 1 and all(w in segments for w in wanted):
+        return SCORE_ID_WORDS
+    words = {w.strip(".-") for w in _WORD.findall(brief.lower())}
     if wanted and all(any(w in bw for bw in words) for w in wanted):
         return SCORE_BRIEF
     return 0
@@ -104,7 +113,16 @@ def search(resolution: Resolution, query: str, limit: int | None = None) -> list
         s = score(e.names, e.brief, query)
         if s:
             hits.append(SearchHit(e.kind, e.id, e.brief, e.stability, e.deprecated, s))
-    hits.sort(key=lambda h: (-h.score, _KIND_ORDER.index(h.kind), h.id))
+    hits.sort(
+        key=lambda h: (
+            -h.score,
+            h.deprecated,
+            h.stability != "stable",
+            _KIND_ORDER.index(h.kind),
+            len(h.id),
+            h.id,
+        )
+    )
     return hits if limit is None else hits[:limit]
 
 
@@ -112,6 +130,27 @@ def _shorten(brief: str, limit: int = 80) -> str:
     """The first line of a brief, cut at a word boundary to at most `limit` characters."""
     line = brief.splitlines()[0] if brief else ""
     return line if len(line) <= limit else line[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _render_list(hits: list[SearchHit], query: str, console: Any) -> str:
+    """Narrow terminals: `kind id (stability)` on one line, the brief wrapped under it."""
+    import textwrap
+
+    lines = [f"{len(hits)} result{'s' if len(hits) != 1 else ''} for {query!r}", ""]
+    for h in hits:
+        stability = (h.stability or "") + (", deprecated" if h.deprecated else "")
+        lines.append(f"{h.kind:<9} {h.id}" + (f"  ({stability})" if stability else ""))
+        brief = " ".join(h.brief.split())
+        if brief:
+            lines.extend(
+                textwrap.wrap(
+                    brief,
+                    width=max(console.width - 10, 20),
+                    initial_indent=" " * 10,
+                    subsequent_indent=" " * 10,
+                )
+            )
+    return "\n".join(lines) + "\n"
 
 
 def render_table(hits: list[SearchHit], query: str, *, width: int | None = None, color: bool = False) -> str:
@@ -122,6 +161,8 @@ def render_table(hits: list[SearchHit], query: str, *, width: int | None = None,
     console = Console(width=width, color_system="auto" if color else None, force_terminal=color, record=True)
     if not hits:
         return f"No attribute or signal matches {query!r}.\n"
+    if console.width < NARROW:
+        return _render_list(hits, query, console)
     table = Table(title=f"{len(hits)} result{'s' if len(hits) != 1 else ''} for {query!r}")
     table.add_column("kind", no_wrap=True)
     table.add_column("id", no_wrap=True)

@@ -7,6 +7,7 @@ tools (pydantic-ai's structured output), else as the message content.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -65,11 +66,21 @@ def _handler(state: ChatServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    """The test server, silent about a client that hung up before its answer (a cancelled AI request):
+    socketserver would print that traceback to the stderr of whichever test runs next."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 @contextmanager
 def chat_server(answer: Callable[[dict[str, Any]], dict[str, Any]]) -> Iterator[ChatServer]:
     """Serve on a free port of 127.0.0.1 until the block ends; `state.url` is the `/v1` base URL."""
     state = ChatServer(answer)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    server = _Server(("127.0.0.1", 0), _handler(state))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     state.url = f"http://127.0.0.1:{server.server_port}/v1"

@@ -16,6 +16,7 @@ from weavergen.emit import example_attributes
 from weavergen.livecheck.checker import RegistryIndex
 
 EMIT = [sys.executable, "-m", "weavergen.cli", "registry", "emit"]
+LIVE_CHECK = [sys.executable, "-m", "weavergen.cli", "registry", "live-check"]
 
 
 def test_emit_then_live_check_has_no_violation() -> None:
@@ -63,16 +64,46 @@ def test_emit_then_live_check_has_no_violation() -> None:
     )
 
 
-def test_emit_to_stdout_writes_the_spans() -> None:
+def test_emit_to_stdout_writes_otlp_json_that_live_check_reads(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "weavergen.cli", "registry", "emit", "-r", str(EXAMPLE), "--stdout"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+        [*EMIT, "-r", str(EXAMPLE), "--stdout"], capture_output=True, text=True, timeout=60, check=False
     )
     assert result.returncode == 0, result.stderr
-    assert '"name": "shop.checkout.submit"' in result.stdout
+    requests = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {next(iter(r)) for r in requests} == {"resourceSpans", "resourceMetrics", "resourceLogs"}
+    spans = [
+        s
+        for r in requests
+        for rs in r.get("resourceSpans", [])
+        for ss in rs["scopeSpans"]
+        for s in ss["spans"]
+    ]
+    assert "shop.checkout.submit" in {s["name"] for s in spans}
+    assert all(len(s["traceId"]) == 32 and int(s["traceId"], 16) for s in spans)  # hex, as OTLP/JSON says
+    file = tmp_path / "telemetry.jsonl"
+    file.write_text(result.stdout, encoding="utf-8")
+    live = subprocess.run(
+        [
+            *LIVE_CHECK,
+            "-r",
+            str(EXAMPLE),
+            "--input-source",
+            str(file),
+            "--input-format",
+            "json",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert live.returncode == 0, live.stderr
+    report = json.loads(live.stdout)
+    assert [a for a in advice_of(report) if a["level"] == "violation"] == []
+    kinds = [next(iter(s)) for s in report["samples"]]
+    assert kinds.count("span") == len(spans) and "metric" in kinds and "log" in kinds
 
 
 def test_example_values_follow_the_registry() -> None:

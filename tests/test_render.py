@@ -127,7 +127,7 @@ def strip_ansi(text: str) -> str:
 
 
 def test_formats_and_unknown_format() -> None:
-    assert FORMATS == ("ansi", "json", "gh_workflow_command", "sarif")
+    assert FORMATS == ("ansi", "concise", "json", "gh_workflow_command", "sarif")
     for fmt in FORMATS:
         assert isinstance(render(all_diagnostics(), fmt), str)
     with pytest.raises(ValueError, match="yaml"):
@@ -502,3 +502,12 @@ def test_sarif_validates_against_the_official_schema() -> None:
     broken["runs"][0]["results"][0]["level"] = "fatal"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(broken, schema, cls=jsonschema.Draft4Validator)
+
+
+def test_concise_is_one_line_each_then_the_summary() -> None:
+    text = render(all_diagnostics(), "concise")
+    lines = text.splitlines()
+    assert len(lines) == len(all_diagnostics()) + 1
+    assert lines[-1] == summary_line(all_diagnostics())
+    assert all("[" in line and "]: " in line for line in lines[:-1])
+    assert render(all_diagnostics(), "concise", summary=False).count("\n") == len(all_diagnostics()) - 1

@@ -590,6 +590,24 @@ def _process_operations() -> list[tuple[str, str]]:
     ]
 
 
+def _drifted_system(tmp_path: Path) -> dict[str, Any]:
+    """A system recorded but never generated (every output new), for the regeneration cycle to reach
+    each of its tasks."""
+    from weavergen.builtin_targets import targets_root
+    from weavergen.forge import GenerateOptions
+    from weavergen.regeneration import record_system
+
+    shutil.copytree(EXAMPLE, tmp_path / "model")
+    options = GenerateOptions(
+        registry=str(tmp_path / "model"),
+        target="markdown",
+        output=str(tmp_path / "gen"),
+        templates=str(targets_root()),
+    )
+    record_system("example", options, ["markdown"])
+    return {"system": "example", "path": str(tmp_path), "auto_confirm": True}
+
+
 @pytest.mark.parametrize(("process", "last"), _process_operations())
 def test_every_service_task_routes_its_failure_to_the_error_end_event(
     process: str, last: str, tmp_path: Path
@@ -616,6 +634,8 @@ def test_every_service_task_routes_its_failure_to_the_error_end_event(
             "markdown_dir": str(tmp_path),
         },
     }
+    if process == "regeneration_dmedi_cycle":
+        params.update(_drifted_system(tmp_path))
     run = run_workflow(process, params, ops=ops, store=False)
     assert run.failed and run.end_events == ["failed"], (task_path(run), run.diagnostics)
     assert_valid(run)

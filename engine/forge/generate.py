@@ -52,6 +52,8 @@ class GenerateOptions:
     include_unreferenced: bool = False
     project_config: str | None = None
     """The `.weaver.toml` whose `[template]` section overlays every weaver.yaml (acronyms, text_maps)."""
+    system: str | None = None
+    """The label this generation gets in the lock file (`generate --system ID`); None: its target's."""
 
     def check_options(self) -> CheckOptions:
         """The registry check that generation runs first (weaver's flags carried over)."""
@@ -216,22 +218,7 @@ def prepare_templates(options: GenerateOptions, job: GenerateJob) -> None:
     target_dir = templates_root(templates, options.target)
     job.target_dir = str(target_dir)
     if not target_dir.is_dir():
-        job.diagnostics.append(
-            Diagnostic(
-                code="TargetNotSupported",
-                message=f"Target `{options.target}` not found in `{options.templates}`. "
-                "Use the name of a folder of the templates directory.",
-                file=options.templates,
-                error={
-                    "TargetNotSupported": {
-                        "root_path": options.templates,
-                        "target": options.target,
-                        "error": "Use the name of a folder of the templates directory.",
-                    }
-                },
-                help="Templates are looked up in <templates>/registry/<target>, else <templates>/<target>.",
-            )
-        )
+        job.diagnostics.append(_target_not_found(options, templates))
         return
     cli_params, diagnostics = parse_params(options.params, options.params_file)
     job.diagnostics.extend(diagnostics)
@@ -242,6 +229,34 @@ def prepare_templates(options: GenerateOptions, job: GenerateJob) -> None:
     job.cli_params = cli_params
     job.template_files = list_template_files(target_dir)
     job.diagnostics.extend(_unmatched_patterns(job))
+
+
+def _target_not_found(options: GenerateOptions, templates: Path) -> Diagnostic:
+    """TargetNotSupported, naming where the target was looked for and the targets that are there."""
+    base = templates / "registry" if (templates / "registry").is_dir() else templates
+    there = sorted(p.name for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
+    if not base.is_dir():
+        listed = f"The folder `{base}` does not exist."
+    elif there:
+        listed = f"The targets in `{base}` are: {', '.join(there[:20])}{'…' if len(there) > 20 else ''}."
+    else:
+        listed = f"`{base}` has no target folder."
+    asked = f"Target `{options.target}` not found" if options.target else "No TARGET was given"
+    return Diagnostic(
+        code="TargetNotSupported",
+        message=f"{asked} in `{options.templates}`. {listed}",
+        file=options.templates,
+        error={
+            "TargetNotSupported": {
+                "root_path": options.templates,
+                "target": options.target,
+                "error": "Use the name of a folder of the templates directory.",
+            }
+        },
+        help="TARGET is looked up in <templates>/registry/<TARGET> when <templates>/registry exists, else in "
+        "<templates>/<TARGET>. For a built-in target (python, go, rust, java, typescript, markdown), run "
+        "`weavergen generate TARGET`.",
+    )
 
 
 def _unmatched_patterns(job: GenerateJob) -> list[Diagnostic]:
