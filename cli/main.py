@@ -194,3 +194,4 @@ from weavergen.cli import forge as _forge  # noqa: E402, F401 - registers `regis
 from weavergen.cli import livecheck as _livecheck  # noqa: E402, F401 - registers `registry live-check`, `emit`
 from weavergen.cli import package as _package  # noqa: E402, F401 - registers `registry package`
 from weavergen.cli import regenerate as _regenerate  # noqa: E402, F401 - registers `regenerate`
+from weavergen.cli import review as _review  # noqa: E402, F401 - registers `registry review`
