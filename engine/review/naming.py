@@ -66,7 +66,7 @@ def _plural(item: Item, segments: dict[str, Counter[str]]) -> list[Diagnostic]:
     counts = segments.get(item.namespace, Counter())
     for segment in item.name.split(".")[:-1] if item.kind == "attribute" else item.name.split("."):
         singular = stem(segment) if segment.endswith("s") else segment
-        if singular == segment or counts[singular] < 2 or counts[singular] <= 2 * counts[segment]:
+        if singular == segment or counts[singular] < 2 or counts[singular] < 1.5 * counts[segment]:
             continue
         return [
             finding(

@@ -44,6 +44,7 @@ class ReviewReport:
         """The report as JSON-able data (findings in weavergen's diagnostic JSON)."""
         from weavergen.render import json_items
 
+        ordered = sorted(self.findings, key=Diagnostic.sort_key)
         return {
             "score": self.score,
             "definitions": self.definitions,
@@ -58,7 +59,10 @@ class ReviewReport:
                 for n in self.namespaces
             ],
             "near_duplicates": [pair_data(p) for p in self.duplicates],
-            "findings": json_items(sorted(self.findings, key=Diagnostic.sort_key)),
+            "findings": [
+                {**item, "review": {k: d.extra[k] for k in ("item", "namespace", "concern", "cost")}}
+                for d, item in zip(ordered, json_items(ordered), strict=True)
+            ],
         }
 
 

@@ -168,16 +168,20 @@ def cited_ids(text: str) -> set[str]:
 
 def vocabulary_abbreviations(counts: Mapping[str, int]) -> dict[str, str]:
     """Abbreviations a registry's own name words show: a rare short word (2–5 letters, in at most two
-    names) that starts exactly one common longer word (in three names or more): `coord` → `coordinator`.
+    names) that starts exactly one longer word found in more names: `coord` → `coordinator`.
 
     Words in the alias table are left to it; a prefix of several words is ambiguous and left alone.
     """
-    longer = sorted(w for w, n in counts.items() if len(w) >= 5 and n >= 3)
+    longer = sorted(w for w, n in counts.items() if len(w) >= 5 and n >= 2)
     out: dict[str, str] = {}
     for short in sorted(counts):
         if not 2 <= len(short) <= 5 or counts[short] > 2 or short in ALIASES or short.isdigit():
             continue
-        starts = [w for w in longer if w.startswith(short) and len(w) >= len(short) + 2]
+        starts = [
+            w
+            for w in longer
+            if w.startswith(short) and len(w) >= len(short) + 2 and counts[w] > counts[short]
+        ]
         if len(starts) == 1:
             out[short] = starts[0]
     return out
