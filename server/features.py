@@ -7,7 +7,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from weavergen import navigation as nav
 from weavergen.diagnostics import Position, Range
-from weavergen.server import ai, convert, livecheck, regenerate, workflow
+from weavergen.server import ai, convert, livecheck, regenerate, review, workflow
 from weavergen.server.convert import Lines, path_of, uri_of
 from weavergen.server.server import WeavergenServer, server
 from weavergen.workspace import Snapshot
@@ -46,7 +46,7 @@ async def code_action(ls: WeavergenServer, params: t.CodeActionParams) -> list[t
     version = doc.version if doc is not None else None
     sent = {(d.code, d.range.start.line, d.range.start.character): d for d in params.context.diagnostics}
     actions = []
-    for d, fix in ws.fixes_at(path, want):
+    for d, fix in [*ws.fixes_at(path, want), *review.fixes_at(ls, ws, path, want)]:
         lsp = convert.diagnostic(d, lines, {})
         echoed = sent.get((d.code, lsp.range.start.line, lsp.range.start.character), lsp)
         actions.append(convert.code_action(fix, lines, version, [echoed], snippets, doc_changes))

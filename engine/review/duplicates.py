@@ -18,12 +18,20 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from weavergen.diagnostics import Diagnostic, Related
 from weavergen.review.items import Item
 from weavergen.review.rubric import finding
-from weavergen.review.text import brief_tokens, cited_ids, name_tokens, name_words, vocabulary_abbreviations
+from weavergen.review.text import (
+    brief_tokens,
+    cited_ids,
+    name_tokens,
+    name_words,
+    stem,
+    vocabulary_abbreviations,
+)
 
 KINDS = ("attribute", "metric")
 THRESHOLD = 0.7
@@ -81,8 +89,11 @@ class DuplicateIndex:
 
     def __init__(self, items: list[Item]) -> None:
         reviewed = [i for i in items if i.kind in KINDS]
-        word_counts = Counter(w for i in reviewed for w in set(name_words(i.name)))
-        self.extra = vocabulary_abbreviations(word_counts)
+        word_namespaces: dict[str, set[str]] = {}
+        for i in reviewed:
+            for w in name_words(i.name):
+                word_namespaces.setdefault(stem(w), set()).add(i.namespace)
+        self.extra = vocabulary_abbreviations(word_namespaces)
         names = {i.key: name_tokens(i.name, self.extra) for i in reviewed}
         briefs = {i.key: brief_tokens(i.brief, self.extra) for i in reviewed}
         n = max(len(reviewed), 1)
@@ -141,13 +152,23 @@ class DuplicateIndex:
         found.sort(key=lambda x: (-x.score, x.b.name))
         return found[:limit]
 
-    def pairs(self, threshold: float = THRESHOLD, usable: set[str] | None = None) -> list[Pair]:
-        """Every pair at or above `threshold` among the `usable` keys (default all), best first."""
+    def pairs(
+        self,
+        threshold: float = THRESHOLD,
+        usable: set[str] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> list[Pair]:
+        """Every pair at or above `threshold` among the `usable` keys (default all), best first.
+
+        `cancelled()` is asked every 64 definitions; when it says yes, the pairs found so far are returned.
+        """
         keys = sorted(self.profiles if usable is None else usable & set(self.profiles))
         allowed = set(keys)
         out = []
         done: set[tuple[str, str]] = set()
-        for key in keys:
+        for n, key in enumerate(keys):
+            if cancelled is not None and n % 64 == 0 and cancelled():
+                break
             for other in sorted(self._candidates(key)):
                 pair = (key, other) if key < other else (other, key)
                 if other not in allowed or pair in done:
@@ -307,10 +328,15 @@ def _blamed(pair: Pair, namespace_sizes: Counter[str]) -> tuple[Item, Item]:
     return (pair.a, pair.b) if rank(pair.a) < rank(pair.b) else (pair.b, pair.a)
 
 
-def live_pairs(index: DuplicateIndex, items: list[Item], threshold: float = THRESHOLD) -> list[Pair]:
+def live_pairs(
+    index: DuplicateIndex,
+    items: list[Item],
+    threshold: float = THRESHOLD,
+    cancelled: Callable[[], bool] | None = None,
+) -> list[Pair]:
     """The near-duplicate pairs among definitions that are not deprecated, best first."""
     live = {i.key for i in items if i.deprecated is None and i.kind in KINDS}
-    return index.pairs(threshold, live)
+    return index.pairs(threshold, live, cancelled)
 
 
 def duplicate_findings(pairs: list[Pair], items: list[Item]) -> list[Diagnostic]:

@@ -7,6 +7,7 @@ name, namespaces by score then name.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,13 +78,32 @@ def pair_data(pair: Pair) -> dict[str, Any]:
     return {"a": side(pair.a), "b": side(pair.b), "similarity": pair.score, "reasons": list(pair.reasons)}
 
 
-def review(resolution: Resolution, namespace: str | None = None) -> ReviewReport:
+class ReviewCancelled(Exception):
+    """The review was given up because its input is out of date (the editor got a newer edit)."""
+
+
+def review(
+    resolution: Resolution, namespace: str | None = None, cancelled: Callable[[], bool] | None = None
+) -> ReviewReport:
     """Review a resolved registry (or only one root namespace of it; near-duplicates are still sought
-    across the whole registry)."""
+    across the whole registry).
+
+    `cancelled()` is asked between stages and while pairs are compared; when it says yes the review
+    stops with `ReviewCancelled`, so a background review gives the CPU back to the next edit at once.
+    """
+    stop = cancelled or (lambda: False)
+
+    def step() -> None:
+        if stop():
+            raise ReviewCancelled
+
     items = collect(resolution)
     index = DuplicateIndex(items)
-    pairs = live_pairs(index, items)
+    step()
+    pairs = live_pairs(index, items, cancelled=stop)
+    step()
     findings = documentation_findings(items) + naming_findings(items)
+    step()
     findings += lifecycle_findings(items, index, attribute_index(resolution))
     findings += duplicate_findings(pairs, items)
     if namespace is not None:

@@ -166,21 +166,29 @@ def cited_ids(text: str) -> set[str]:
     return {m.strip("`") for m in _CODE_ID.findall(text) if "." in m}
 
 
-def vocabulary_abbreviations(counts: Mapping[str, int]) -> dict[str, str]:
-    """Abbreviations a registry's own name words show: a rare short word (2–5 letters, in at most two
-    names) that starts exactly one longer word found in more names: `coord` → `coordinator`.
+def vocabulary_abbreviations(namespaces: Mapping[str, set[str]]) -> dict[str, str]:
+    """Abbreviations a registry's own name words show: a short word (2–5 letters, in at most two names)
+    that starts exactly one longer word (by two letters or more, and not only by a stem's ending) used in
+    one of the same root namespaces: `cust` → `customer` where `shop` has both.
 
-    Words in the alias table are left to it; a prefix of several words is ambiguous and left alone.
+    `namespaces` maps each (stemmed) name word to the root namespaces of the names that use it; words in
+    the alias table are left to it, and a prefix of several words is ambiguous and left alone.
     """
-    longer = sorted(w for w, n in counts.items() if len(w) >= 5 and n >= 2)
+    longer = sorted(w for w in namespaces if len(w) >= 5)
     out: dict[str, str] = {}
-    for short in sorted(counts):
-        if not 2 <= len(short) <= 5 or counts[short] > 2 or short in ALIASES or short.isdigit():
+    for short, where in sorted(namespaces.items()):
+        if (
+            not 2 <= len(short) <= 5
+            or short in ALIASES
+            or short.isdigit()
+            or len(where) > 2
+            or short in where
+        ):
             continue
         starts = [
             w
             for w in longer
-            if w.startswith(short) and len(w) >= len(short) + 2 and counts[w] > counts[short]
+            if w.startswith(short) and len(w) >= len(short) + 2 and stem(w) != short and where & namespaces[w]
         ]
         if len(starts) == 1:
             out[short] = starts[0]
