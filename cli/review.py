@@ -61,6 +61,45 @@ def review_command(
         float | None,
         typer.Option("--fail-under", metavar="<SCORE>", help="Exit 1 when the score is below SCORE (0–100)."),
     ] = None,
+    ai: Annotated[
+        bool,
+        typer.Option("--ai", help="Ask AI models for improvements, kept only once the engine verified them."),
+    ] = False,
+    model: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model",
+            metavar="PROVIDER:MODEL",
+            help="A model to ask (repeatable; several models vote). [default: $WEAVERGEN_AI_MODELS]",
+        ),
+    ] = None,
+    endpoint: Annotated[
+        str | None,
+        typer.Option(
+            "--endpoint",
+            metavar="URL",
+            help="An OpenAI-compatible endpoint. [default: $WEAVERGEN_AI_ENDPOINT]",
+        ),
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=1, help="Seconds to wait for each model.")
+    ] = 60.0,
+    max_namespaces: Annotated[
+        int,
+        typer.Option(
+            "--max-namespaces", min=1, help="With --ai and no --namespace: the lowest-scoring N. [default: 3]"
+        ),
+    ] = 3,
+    apply: Annotated[
+        bool,
+        typer.Option(
+            "--apply",
+            help="With --ai: write the kept proposals (atomically). Without it, nothing is written.",
+        ),
+    ] = False,
+    diff: Annotated[
+        bool, typer.Option("--diff", help="With --ai: print the unified diff of the kept proposals.")
+    ] = False,
     v2: V2Option = None,
     follow_symlinks: FollowSymlinksOption = None,
     include_unreferenced: IncludeUnreferencedOption = None,
@@ -99,7 +138,58 @@ def review_command(
     run = outputs.get("source")
     color = fmt == "ansi" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     sys.stdout.write(render_review(report, fmt, source=run, color=color, top=top))
+    if ai:
+        code = max(
+            code,
+            _ai_review(registry or ".", namespace, model, endpoint, timeout, max_namespaces, apply, diff),
+        )
     if fail_under is not None and report.score < fail_under:
         _write(sys.stderr, f"error: the quality score {report.score:.1f} is below {fail_under:g}")
         raise typer.Exit(1)
     raise typer.Exit(code)
+
+
+def _ai_review(
+    registry: str,
+    namespace: str | None,
+    models: list[str] | None,
+    endpoint: str | None,
+    timeout: float,
+    limit: int,
+    apply: bool,
+    diff: bool,
+) -> int:
+    """Run the AI review on the registry folder and report it on stderr; with --apply write the kept
+    proposals. The exit code: 1 when the AI review cannot run or a file could not be written."""
+    import asyncio
+    from pathlib import Path
+
+    from weavergen.ai import AISettings
+    from weavergen.output import OutputError, replace_text
+    from weavergen.review.ai import ai_review
+    from weavergen.review.render import render_ai_review, render_diff
+    from weavergen.workspace import RegistryWorkspace, WorkspaceOptions
+
+    settings = AISettings.from_env(models, endpoint, timeout)
+    reason = settings.unavailable_reason()
+    root = Path(registry)
+    if reason is None and not root.is_dir():
+        reason = f"--ai needs a registry folder on disk; {registry} is not one"
+    if reason is not None:
+        _write(sys.stderr, f"error: {reason}")
+        return 1
+    ws = RegistryWorkspace(root, WorkspaceOptions(skip_policies=True))
+    run = asyncio.run(ai_review(ws, settings.models, settings, [namespace] if namespace else None, limit))
+    _write(sys.stderr, render_ai_review(run))
+    if diff:
+        sys.stdout.write(render_diff(run.originals, run.final, ws.root))
+    refused = 0
+    for path, after in sorted(run.final.items()) if apply else ():
+        try:
+            replace_text(Path(path), run.originals[path], after)
+        except OutputError as exc:
+            _write(sys.stderr, f"error: {exc}")
+            refused += 1
+    if apply and run.final:
+        _write(sys.stderr, f"wrote {len(run.final) - refused} file(s)")
+    return 1 if refused else 0

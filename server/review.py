@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("weavergen.server")
 
-REVIEW_DELAY = 0.4
+REVIEW_DELAY = 0.5
 """Seconds without an edit before the registry is reviewed again."""
 MODES = ("mechanical", "all", "off")
 

@@ -148,7 +148,7 @@ class WeavergenServer(LanguageServer):
         await self.publish_all()
         for ws in self.workspaces:
             self.spawn(self.check_policies(ws))
-            review.schedule(self, ws, delay=0.0)
+            review.schedule(self, ws)
 
     def announce(self) -> None:
         """Log (to the client, at info level), once per registry, where it is and how it was found."""

@@ -45,6 +45,10 @@ _REPLACED = re.compile(
 )
 
 
+class ReviewCancelled(Exception):
+    """The review was given up because its input is out of date (the editor got a newer edit)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Pair:
     """Two definitions that may say the same thing, how similar they are (0–1), and why."""
@@ -87,7 +91,8 @@ def _blocking_keys(p: _Profile, name_df: Counter[str], brief_df: Counter[str], c
 class DuplicateIndex:
     """Profiles of a registry's attributes and metrics, to rank what each may duplicate."""
 
-    def __init__(self, items: list[Item]) -> None:
+    def __init__(self, items: list[Item], cancelled: Callable[[], bool] | None = None) -> None:
+        """Profile `items`; `cancelled()` is asked every 128 profiles and stops with `ReviewCancelled`."""
         reviewed = [i for i in items if i.kind in KINDS]
         word_namespaces: dict[str, set[str]] = {}
         for i in reviewed:
@@ -108,7 +113,9 @@ class DuplicateIndex:
         self.profiles: dict[str, _Profile] = {}
         self.postings: dict[tuple[str, str], list[str]] = {}
         common = max(8, n // 25)
-        for item in reviewed:
+        for n, item in enumerate(reviewed):
+            if cancelled is not None and n % 128 == 0 and cancelled():
+                raise ReviewCancelled
             words = names[item.key]
             profile = _Profile(
                 item=item,

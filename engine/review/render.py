@@ -6,11 +6,16 @@ findings, for code scanning).
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from weavergen.render import SourceLookup, render
 from weavergen.review.duplicates import top_pairs
 from weavergen.review.report import ReviewReport
 from weavergen.review.rubric import RULES
+
+if TYPE_CHECKING:
+    from weavergen.review.ai import AIReviewRun
 
 REVIEW_FORMATS = ("ansi", "json", "markdown", "sarif")
 TOP = 20
@@ -101,3 +106,38 @@ def _markdown(report: ReviewReport, top: int) -> str:
                 f"| {float(d.extra.get('cost', 0)):g} | `{d.code}` | {_cell(where)} | {_cell(d.message)} |"
             )
     return "\n".join(out) + "\n"
+
+
+def render_ai_review(run: AIReviewRun) -> str:
+    """What an AI review kept (score before → after, agreement, rationale) and dropped (and why), then
+    the registry's score before → after."""
+    lines: list[str] = []
+    for ns in run.namespaces:
+        lines.append(f"namespace `{ns.namespace}`:")
+        for k in ns.kept:
+            lines.append(
+                f"  kept: {k.title} ({len(k.agreeing)}/{k.asked} models agree): score {k.before:.2f} → "
+                f"{k.after:.2f} (namespace {k.namespace_before:.1f} → {k.namespace_after:.1f}) — "
+                f"{k.rationale}"
+            )
+        for d in ns.dropped:
+            lines.append(f"  dropped: {d.title} ({', '.join(d.models)}): {d.reason}")
+        lines += [f"  no answer: {e}" for e in ns.errors]
+        if not (ns.kept or ns.dropped or ns.errors):
+            lines.append("  no proposal")
+    kept = sum(len(ns.kept) for ns in run.namespaces)
+    lines.append(f"AI review: {kept} proposal(s) kept; registry score {run.before:.2f} → {run.after:.2f}")
+    return "\n".join(lines) + "\n"
+
+
+def render_diff(originals: dict[str, str], final: dict[str, str], root: Path) -> str:
+    """The unified diff of every changed file, paths relative to the registry root."""
+    import difflib
+    import os
+
+    out = []
+    for path in sorted(final):
+        name = os.path.relpath(path, root)
+        before, after = originals[path].splitlines(keepends=True), final[path].splitlines(keepends=True)
+        out.append("".join(difflib.unified_diff(before, after, f"a/{name}", f"b/{name}")))
+    return "".join(out)

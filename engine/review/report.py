@@ -14,11 +14,13 @@ from typing import Any
 from weavergen.diagnostics import Diagnostic
 from weavergen.resolve import Resolution
 from weavergen.review.documentation import documentation_findings
-from weavergen.review.duplicates import DuplicateIndex, Pair, duplicate_findings, live_pairs
+from weavergen.review.duplicates import DuplicateIndex, Pair, ReviewCancelled, duplicate_findings, live_pairs
 from weavergen.review.items import Item, attribute_index, collect
 from weavergen.review.lifecycle import lifecycle_findings
 from weavergen.review.naming import naming_findings
-from weavergen.review.score import NamespaceScore, namespace_scores, registry_score
+from weavergen.review.score import NamespaceScore, exact_score, namespace_scores, registry_score
+
+__all__ = ["ReviewCancelled", "ReviewReport", "pair_data", "review"]
 
 
 @dataclass(slots=True)
@@ -31,6 +33,11 @@ class ReviewReport:
     duplicates: list[Pair]
     definitions: int
     items: list[Item] = field(default_factory=list, repr=False)
+
+    @property
+    def exact(self) -> float:
+        """The score unrounded (see `score.exact_score`)."""
+        return exact_score(self.items, self.findings)
 
     def namespace(self, name: str) -> NamespaceScore | None:
         """One namespace's score."""
@@ -78,10 +85,6 @@ def pair_data(pair: Pair) -> dict[str, Any]:
     return {"a": side(pair.a), "b": side(pair.b), "similarity": pair.score, "reasons": list(pair.reasons)}
 
 
-class ReviewCancelled(Exception):
-    """The review was given up because its input is out of date (the editor got a newer edit)."""
-
-
 def review(
     resolution: Resolution, namespace: str | None = None, cancelled: Callable[[], bool] | None = None
 ) -> ReviewReport:
@@ -98,11 +101,13 @@ def review(
             raise ReviewCancelled
 
     items = collect(resolution)
-    index = DuplicateIndex(items)
+    index = DuplicateIndex(items, stop)
     step()
     pairs = live_pairs(index, items, cancelled=stop)
     step()
-    findings = documentation_findings(items) + naming_findings(items)
+    findings = documentation_findings(items)
+    step()
+    findings += naming_findings(items)
     step()
     findings += lifecycle_findings(items, index, attribute_index(resolution))
     findings += duplicate_findings(pairs, items)

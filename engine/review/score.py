@@ -36,6 +36,13 @@ def _percent(values: list[float]) -> float:
     return round(100.0 * sum(values) / len(values), 1) if values else 100.0
 
 
+def exact_score(items: list[Item], findings: list[Diagnostic]) -> float:
+    """The registry's score unrounded: what decides whether an AI proposal improves it (one better brief
+    among 1,600 definitions moves the rounded score by less than its last decimal)."""
+    scores = list(item_scores(items, findings).values())
+    return 100.0 * sum(scores) / len(scores) if scores else 100.0
+
+
 def registry_score(items: list[Item], findings: list[Diagnostic]) -> float:
     """The registry's score, 0–100 with one decimal (100 for a registry without definitions)."""
     return _percent(list(item_scores(items, findings).values()))
