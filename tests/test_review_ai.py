@@ -34,7 +34,8 @@ GOOD = {
             "file": "registry.yaml",
             "start_line": BRIEF_LINE,
             "end_line": BRIEF_LINE,
-            "new_text": "        brief: The identifier the checkout service gives an order when it is placed.\n",
+            "new_text": "        brief: The identifier the checkout service gives an order when it is placed."
+            "\n",
         }
     ],
 }
