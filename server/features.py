@@ -7,7 +7,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from weavergen import navigation as nav
 from weavergen.diagnostics import Position, Range
-from weavergen.server import ai, convert, livecheck, regenerate, review, workflow
+from weavergen.server import ai, convert, livecheck, regenerate, review, review_ai, workflow
 from weavergen.server.convert import Lines, path_of, uri_of
 from weavergen.server.server import WeavergenServer, server
 from weavergen.workspace import Snapshot
@@ -58,16 +58,22 @@ async def code_action(ls: WeavergenServer, params: t.CodeActionParams) -> list[t
         )
     actions.extend(livecheck.code_actions(ls, ws, path, want, (snippets, doc_changes)))
     actions.extend(ai.code_actions(ls, ws, path, want, lines))
+    actions.extend(review_ai.code_actions(ls, ws, path, want))
     return actions
 
 
 @server.feature(t.CODE_ACTION_RESOLVE)
 async def code_action_resolve(ls: WeavergenServer, action: t.CodeAction) -> t.CodeAction:
-    """An AI fix picked by the user: ask the models now, return the best verified edit."""
+    """An AI fix or AI review picked by the user: ask the models now, return the verified edit."""
+    if review_ai.is_review_action(action):
+        return await review_ai.resolve(ls, action)
     return await ai.resolve(ls, action)
 
 
 server.command(ai.COMMAND)(ai.execute)
+
+
+server.command(review_ai.COMMAND)(review_ai.execute)
 
 
 server.command(regenerate.COMMAND)(regenerate.execute)

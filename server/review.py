@@ -62,7 +62,7 @@ def fixes_at(
     spec = ws.snapshot().file(path)
     if spec is None:
         return []
-    out = []
+    out: list[tuple[Diagnostic, Fix]] = []
     start, end = (want.start.line, want.start.column), (want.end.line, want.end.column)
     for d in diagnostics(ls, ws, path):
         if d.range is None:

@@ -111,3 +111,57 @@ async def test_all_adds_heuristic_hints_and_off_shows_none(client: LanguageClien
         )
     )
     await wait_for(client, target, lambda ds: codes(ds) == [])
+
+
+BRIEF_FIX = {
+    "title": "Say what the order id is",
+    "rationale": "The brief repeated the name.",
+    "edits": [
+        {
+            "file": "registry.yaml",
+            "start_line": 9,
+            "end_line": 9,
+            "new_text": "        brief: The identifier the checkout service gives an order when it is placed."
+            "\n",
+        }
+    ],
+}
+
+
+async def test_ai_review_action_asks_no_model_until_picked(client: LanguageClient, tmp_path: Path) -> None:
+    from openai_compat import chat_server
+
+    (tmp_path / "manifest.yaml").write_text(MANIFEST)
+    file = tmp_path / "registry.yaml"
+    file.write_text(
+        CLEAN.replace(
+            "The identifier the checkout service gives an order when it is placed.", "The shop order ID."
+        )
+    )
+    with chat_server(lambda body: {"proposals": [BRIEF_FIX]}) as model:
+        settings = {
+            "models": ["openai:local-model"],
+            "endpoint": model.url,
+            "apiKey": "sk-test",
+            "timeout": 30,
+        }
+        await start(client, tmp_path, ai=settings)
+        target = await open_file(client, file)
+        diags = await wait_for(client, target, lambda ds: "ReviewBriefRepeatsId" in codes(ds))
+        repeat = next(d for d in diags if d.code == "ReviewBriefRepeatsId")
+        actions = await client.text_document_code_action_async(
+            t.CodeActionParams(
+                text_document=t.TextDocumentIdentifier(uri=target),
+                range=repeat.range,
+                context=t.CodeActionContext(diagnostics=[repeat]),
+            )
+        )
+        review = [a for a in actions or [] if isinstance(a, t.CodeAction) and a.kind == "quickfix.ai.review"]
+        assert [a.title for a in review] == ["AI review namespace `shop`: ask 1 model"]
+        assert review[0].edit is None and model.requests == []  # nothing asked yet
+        resolved = await client.code_action_resolve_async(review[0])
+        assert len(model.requests) == 1
+        assert resolved.title.startswith("AI review `shop`: 1 improvement(s), namespace score ")
+        assert resolved.edit is not None and resolved.edit.changes is not None
+        fixed = apply_text_edits(file.read_text(), resolved.edit.changes[target])
+        assert "checkout service gives an order" in fixed and "The shop order ID." not in fixed

@@ -80,11 +80,13 @@ def review_prompt(ws: RegistryWorkspace, report: ReviewReport, namespace: str) -
 def _numbered(text: str, around: set[int]) -> str:
     """The file's lines, numbered; for a long file only windows around the given lines."""
     lines = text.splitlines()
+    keep: list[int]
     if len(lines) <= WHOLE_FILE_LINES:
-        keep = range(len(lines))
+        keep = list(range(len(lines)))
     else:
         keep = sorted({i for line in around for i in range(line - 2, line + WINDOW) if 0 <= i < len(lines)})
-    out, last = [], -2
+    out: list[str] = []
+    last = -2
     for i in keep:
         if i != last + 1 and out:
             out.append("  ... |")
