@@ -2,7 +2,9 @@
 
 Prints, per registry: the review's own time in this process (median of N runs over one resolution),
 split by concern, the whole `weavergen registry review` process (load, resolve, check, review, render,
-warm cache). Usage: `python bench/review.py [--runs N] [--registry DIR ...]`.
+warm cache), and with `--ai` the verification time of one AI proposal (apply it in memory, re-check,
+re-review, re-score; the model's own time is the provider's and left out).
+Usage: `python bench/review.py [--runs N] [--registry DIR ...] [--ai]`.
 """
 
 from __future__ import annotations
@@ -75,10 +77,45 @@ def cli_time(registry: Path, cache: Path) -> float:
     return elapsed
 
 
+def ai_verification_times(registry: Path, runs: int) -> list[float]:
+    """Seconds to verify each of `runs` AI proposals (a better brief for a brief that repeats its id):
+    apply it to an in-memory copy, re-check the registry, re-review and re-score it. The model's own
+    time is left out: it is the provider's, not ours."""
+    from weavergen.review.ai import _key, verify
+    from weavergen.review.report import review
+    from weavergen.workspace import RegistryWorkspace, WorkspaceOptions
+
+    ws = RegistryWorkspace(registry, WorkspaceOptions(skip_policies=True))
+    report = review(ws.snapshot().resolution)
+    baseline = {_key(d) for ds in ws.all_diagnostics().values() for d in ds}
+    times: list[float] = []
+    for d in report.findings:
+        if len(times) == runs:
+            break
+        text = ws.text_of(d.file or "") or ""
+        lines = text.splitlines(keepends=True)
+        if d.code != "ReviewBriefRepeatsId" or d.range is None or d.range.start.line != d.range.end.line:
+            continue
+        line = lines[d.range.start.line]
+        if "brief:" not in line:
+            continue
+        indent = line[: line.index("brief:")]
+        lines[d.range.start.line] = (
+            f"{indent}brief: What this value is, where it comes from and when it is set.\n"
+        )
+        start = time.perf_counter()
+        after, why = verify(ws, {d.file or "": "".join(lines)}, baseline, str(d.extra["namespace"]))
+        times.append(time.perf_counter() - start)
+        if after is None or after.exact <= report.exact:
+            raise SystemExit(f"the benchmark's proposal was not kept: {why or 'no gain'}")
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--registry", type=Path, action="append")
+    parser.add_argument("--ai", action="store_true", help="also time the verification of AI proposals")
     args = parser.parse_args()
     registries = args.registry or [
         FIXTURES / "semconv" / "v1.44.0" / "model",
@@ -93,6 +130,12 @@ def main() -> None:
             cli_time(registry, Path(cache))  # fill the cache
             warm = statistics.median(cli_time(registry, Path(cache)) for _ in range(max(1, args.runs // 2)))
         print(f"  {'CLI process (warm)':<22} {warm * 1000:8.1f} ms")
+        if args.ai:
+            times = ai_verification_times(registry, args.runs)
+            print(
+                f"  {'AI proposal verified':<22} {statistics.median(times) * 1000:8.1f} ms per proposal "
+                f"(median of {len(times)}; apply in memory, re-check, re-review)"
+            )
 
 
 if __name__ == "__main__":
