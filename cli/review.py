@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from weavergen.cli.options import EndpointOption, ModelOption, TimeoutOption
 from weavergen.cli.registry import (
     DiagnosticFormatOption,
     DiagnosticStdoutOption,
@@ -65,25 +66,9 @@ def review_command(
         bool,
         typer.Option("--ai", help="Ask AI models for improvements, kept only once the engine verified them."),
     ] = False,
-    model: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--model",
-            metavar="PROVIDER:MODEL",
-            help="A model to ask (repeatable; several models vote). [default: $WEAVERGEN_AI_MODELS]",
-        ),
-    ] = None,
-    endpoint: Annotated[
-        str | None,
-        typer.Option(
-            "--endpoint",
-            metavar="URL",
-            help="An OpenAI-compatible endpoint. [default: $WEAVERGEN_AI_ENDPOINT]",
-        ),
-    ] = None,
-    timeout: Annotated[
-        float, typer.Option("--timeout", min=1, help="Seconds to wait for each model.")
-    ] = 60.0,
+    model: ModelOption = None,
+    endpoint: EndpointOption = None,
+    timeout: TimeoutOption = 60.0,
     max_namespaces: Annotated[
         int,
         typer.Option(
