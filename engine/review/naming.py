@@ -64,7 +64,7 @@ def _segment_counts(items: list[Item]) -> dict[str, Counter[str]]:
 
 def _plural(item: Item, segments: dict[str, Counter[str]]) -> list[Diagnostic]:
     counts = segments.get(item.namespace, Counter())
-    for segment in item.name.split(".")[:-1] if item.kind == "attribute" else item.name.split("."):
+    for segment in item.name.split(".")[:-1]:  # a last word may count things (`k8s.pod.restarts`)
         singular = stem(segment) if segment.endswith("s") else segment
         if singular == segment or counts[singular] < 2 or counts[singular] < 1.5 * counts[segment]:
             continue
