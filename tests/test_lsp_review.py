@@ -52,6 +52,14 @@ async def client(lsp_client: LanguageClient) -> Any:
         return
 
 
+def test_mechanical_findings_are_on_by_default() -> None:
+    from weavergen.server.settings import Settings
+
+    assert Settings().review_enabled == Settings.from_any({}).review_enabled == "mechanical"
+    assert Settings.from_any({"weavergen": {"review": {"enabled": False}}}).review_enabled == "off"
+    assert Settings.from_any({"review.enabled": True}).review_enabled == "all"
+
+
 def codes(diags: Any) -> list[str]:
     return sorted(str(d.code) for d in diags if str(d.code).startswith("Review"))
 
@@ -69,7 +77,7 @@ async def open_file(client: LanguageClient, file: Path) -> str:
 async def test_definite_findings_are_information_with_their_quick_fix(
     client: LanguageClient, registry: Path
 ) -> None:
-    await start(client, registry)
+    await start(client, registry, review={"enabled": "mechanical"})
     file = registry / "registry.yaml"
     target = await open_file(client, file)
     diags = await wait_for(client, target, lambda ds: "ReviewInvalidUnit" in codes(ds))
@@ -145,7 +153,7 @@ async def test_ai_review_action_asks_no_model_until_picked(client: LanguageClien
             "apiKey": "sk-test",
             "timeout": 30,
         }
-        await start(client, tmp_path, ai=settings)
+        await start(client, tmp_path, ai=settings, review={"enabled": "mechanical"})
         target = await open_file(client, file)
         diags = await wait_for(client, target, lambda ds: "ReviewBriefRepeatsId" in codes(ds))
         repeat = next(d for d in diags if d.code == "ReviewBriefRepeatsId")
