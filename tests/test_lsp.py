@@ -174,9 +174,8 @@ async def start(
     other features leave it off so that the publish they wait for is their own (test_lsp_review turns it
     on, and covers the default).
     """
-    client.set_configuration(
-        {"debounceMs": 10, "review": {"enabled": "off"}, **settings}, section="weavergen"
-    )
+    settings = {"debounceMs": 10, "review": {"enabled": "off"}, **settings}
+    client.set_configuration(settings, section="weavergen")
 
     @client.feature(t.CLIENT_REGISTER_CAPABILITY)
     def _register(params: t.RegistrationParams) -> None:
@@ -187,7 +186,7 @@ async def start(
             capabilities=client_capabilities(caps),
             root_uri=uri(root),
             workspace_folders=[t.WorkspaceFolder(uri=uri(root), name=root.name)],
-            initialization_options={"weavergen": {"debounceMs": 10, **settings}},
+            initialization_options={"weavergen": settings},
         )
     )
 
