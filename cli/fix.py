@@ -6,7 +6,6 @@ Nothing is written without `--apply`; files are then replaced atomically.
 from __future__ import annotations
 
 import asyncio
-import difflib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -20,10 +19,9 @@ if TYPE_CHECKING:
 
 
 def _diff(path: str, before: str, after: str) -> str:
-    rel = os.path.relpath(path)
-    return "".join(
-        difflib.unified_diff(before.splitlines(True), after.splitlines(True), f"a/{rel}", f"b/{rel}")
-    )
+    from weavergen.fixer import unified_diff
+
+    return unified_diff(path, before, after)
 
 
 def _where(path: str, line: int | None, column: int | None) -> str:

@@ -14,9 +14,11 @@ from typing import Annotated, Any
 import typer
 
 from weavergen import __version__
+from weavergen.cli.completion import completion as completion_command
 from weavergen.cli.fix import fix as fix_command
 from weavergen.cli.lsp import lsp as lsp_command
 from weavergen.cli.registry import registry_app
+from weavergen.cli.serve import serve_command
 from weavergen.cli.workflow import benchmark_app, debug_app, workflow_app
 
 # Weaver's `--flag[=bool]` booleans, mapped to the negative form Typer understands for `=false`.
@@ -45,7 +47,7 @@ app = typer.Typer(
     name="weavergen",
     help="Check OpenTelemetry semantic-convention registries, compatible with OpenTelemetry Weaver.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -55,6 +57,8 @@ app.add_typer(debug_app, name="debug")
 app.add_typer(benchmark_app, name="benchmark")
 app.command(name="lsp")(lsp_command)
 app.command(name="fix")(fix_command)
+app.command(name="completion")(completion_command)
+app.command(name="serve")(serve_command)
 
 
 def _print_version(value: bool) -> None:
@@ -191,7 +195,9 @@ def main(argv: list[str] | None = None) -> None:
 
 from weavergen.cli import diff as _diff  # noqa: E402, F401 - registers `registry diff`
 from weavergen.cli import forge as _forge  # noqa: E402, F401 - registers `registry generate`, `update-markdown`
+from weavergen.cli import infer as _infer  # noqa: E402, F401 - registers `registry infer`
 from weavergen.cli import livecheck as _livecheck  # noqa: E402, F401 - registers `registry live-check`, `emit`
+from weavergen.cli import mcp as _mcp  # noqa: E402, F401 - registers `registry mcp`
 from weavergen.cli import package as _package  # noqa: E402, F401 - registers `registry package`
 from weavergen.cli import regenerate as _regenerate  # noqa: E402, F401 - registers `regenerate`
 from weavergen.cli import review as _review  # noqa: E402, F401 - registers `registry review`

@@ -82,3 +82,31 @@ def fix_registry(
     ]
     remaining = [d for ds in ws.all_diagnostics().values() for d in ds]
     return changed, remaining
+
+
+def unified_diff(path: str, before: str, after: str) -> str:
+    """The unified diff of one file's change, its path shown relative to the current folder."""
+    import difflib
+    import os
+
+    rel = os.path.relpath(path)
+    return "".join(
+        difflib.unified_diff(before.splitlines(True), after.splitlines(True), f"a/{rel}", f"b/{rel}")
+    )
+
+
+def apply_fixes(changed: list[FileFixes]) -> list[str]:
+    """Write each fixed file (atomically, only the changed lines); the reasons of the files refused."""
+    from pathlib import Path
+
+    from weavergen.output import OutputError, replace_text
+
+    refused: list[str] = []
+    for c in changed:
+        if c.after == c.before:
+            continue
+        try:
+            replace_text(Path(c.path), c.before, c.after)
+        except OutputError as exc:
+            refused.append(str(exc))
+    return refused

@@ -394,6 +394,16 @@ def emit(ctx: RunContext, **params: Any) -> dict[str, Any]:
     return emit_operation(ctx, params)
 
 
+def infer(ctx: RunContext, **params: Any) -> dict[str, Any]:
+    """Draft a v2 registry from the telemetry received (OTLP) or read (a file, stdin)."""
+    from weavergen.infer import infer_operation
+
+    try:
+        return infer_operation(ctx, params)
+    except OSError as exc:
+        raise OperationError(str(exc)) from exc
+
+
 OPERATIONS: dict[str, Operation] = {
     op.name: op
     for op in (
@@ -417,6 +427,7 @@ OPERATIONS: dict[str, Operation] = {
         Operation("weaver.registry.diff", diff, "Diff the registry against its baseline."),
         Operation("weaver.livecheck.run", live_check, "Live-check telemetry samples against the registry."),
         Operation("weaver.registry.emit", emit, "Emit the registry's signals as example telemetry."),
+        Operation("weaver.registry.infer", infer, "Infer a v2 registry from the telemetry seen."),
     )
 }
 """Every operation a service task may name; user BPMN is refused if it names anything else."""

@@ -152,6 +152,20 @@ def write_atomic(path: Path, text: str | bytes) -> None:
     commit(stage(path, text), path)
 
 
+def write_new(path: Path, text: str | bytes) -> None:
+    """Write a file that must not exist yet: staged, then linked into place, which fails (OutputError)
+    rather than replace a file that appeared meanwhile."""
+    tmp = stage(path, text)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise OutputError(f"{path} already exists; it was not overwritten") from None
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def sweep_temporary_files(folder: Path) -> list[Path]:
     """Remove the temporary files an interrupted write left under `folder` (ours only, by name)."""
     removed = []

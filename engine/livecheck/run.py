@@ -135,7 +135,7 @@ def run_live_check(
         if settings.input_source == "otlp":
             requests = _from_otlp(session, settings, control, diagnostics)
         else:
-            session.add_all(_from_input(settings, control))
+            session.add_all(input_samples(settings, control))
     except SampleError as err:
         diagnostics.append(sample_diagnostic(err))
     except OSError as err:
@@ -203,7 +203,7 @@ def _from_otlp(
     return receiver.requests
 
 
-def _from_input(settings: LiveCheckSettings, control: LiveCheckControl) -> Iterator[Sample]:
+def input_samples(settings: LiveCheckSettings, control: LiveCheckControl) -> Iterator[Sample]:
     """Samples from stdin (text: until an empty line, as weaver) or from a file."""
     text_format = settings.input_format == "text"
     if settings.input_source == "stdin":
