@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from weavergen.cli.options import EndpointOption, ModelOption, TimeoutOption
+
 if TYPE_CHECKING:
     from weavergen.ai import AIFixRun
 
@@ -52,28 +54,12 @@ def fix(
     ai: Annotated[
         bool, typer.Option("--ai", help="Ask AI models for the diagnostics no quick fix covers.")
     ] = False,
-    model: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--model",
-            metavar="PROVIDER:MODEL",
-            help="A model to ask (repeatable; several models vote). [default: $WEAVERGEN_AI_MODELS]",
-        ),
-    ] = None,
-    endpoint: Annotated[
-        str | None,
-        typer.Option(
-            "--endpoint",
-            metavar="URL",
-            help="An OpenAI-compatible endpoint (Ollama, vLLM…). [default: $WEAVERGEN_AI_ENDPOINT]",
-        ),
-    ] = None,
+    model: ModelOption = None,
+    endpoint: EndpointOption = None,
     max_ai: Annotated[
         int, typer.Option("--max-ai", min=1, help="Send at most this many diagnostics to the models.")
     ] = 10,
-    timeout: Annotated[
-        float, typer.Option("--timeout", min=1, help="Seconds to wait for each model.")
-    ] = 60.0,
+    timeout: TimeoutOption = 60.0,
 ) -> None:
     """List the fixes for a registry's diagnostics; --apply writes them; --ai adds verified AI fixes.
 

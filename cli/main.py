@@ -229,4 +229,5 @@ from weavergen.cli import mcp as _mcp  # noqa: E402, F401 - registers `registry 
 from weavergen.cli import package as _package  # noqa: E402, F401 - registers `registry package`
 from weavergen.cli import regenerate as _regenerate  # noqa: E402, F401 - registers `regenerate`
 from weavergen.cli import regeneration as _regeneration  # noqa: E402, F401 - registers `regeneration`
+from weavergen.cli import review as _review  # noqa: E402, F401 - registers `registry review`
 from weavergen.cli import validate as _validate  # noqa: E402, F401 - registers `validate`

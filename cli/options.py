@@ -91,3 +91,24 @@ SkipPoliciesOption = Annotated[
 FutureOption = Annotated[
     bool, typer.Option("--future", help="Enable the newest validation rules: warnings become errors.")
 ]
+
+
+# Options of the commands that ask AI models (`fix --ai`, `registry review --ai`): the same settings.
+
+ModelOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--model",
+        metavar="PROVIDER:MODEL",
+        help="A model to ask (repeatable; several models vote). [default: $WEAVERGEN_AI_MODELS]",
+    ),
+]
+EndpointOption = Annotated[
+    str | None,
+    typer.Option(
+        "--endpoint",
+        metavar="URL",
+        help="An OpenAI-compatible endpoint (Ollama, vLLM…). [default: $WEAVERGEN_AI_ENDPOINT]",
+    ),
+]
+TimeoutOption = Annotated[float, typer.Option("--timeout", min=1, help="Seconds to wait for each model.")]

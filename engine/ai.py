@@ -256,7 +256,8 @@ class ModelAnswer:
     """What one model answered, or why it did not."""
 
     model: str
-    proposals: list[FixProposal] = field(default_factory=list)
+    proposals: list[Any] = field(default_factory=list)
+    """`FixProposal`s, or the proposals of the `output_type` the model was asked for."""
     error: str | None = None
 
 
@@ -271,16 +272,17 @@ async def ask(
     timeout: float,
     settings: AISettings | None = None,
     label: str | None = None,
+    output_type: type[BaseModel] = FixProposals,
+    instructions: str = INSTRUCTIONS,
 ) -> ModelAnswer:
-    """Ask one model for proposals; a timeout, a refusal or a provider error becomes `error`."""
+    """Ask one model for proposals (a `FixProposals`, or another `output_type` with a `proposals` list);
+    a timeout, a refusal or a provider error becomes `error`."""
     from pydantic_ai import Agent
 
     label = label or model_label(model)
     try:
         resolved = build_model(model, settings or AISettings()) if isinstance(model, str) else model
-        agent: Agent[None, FixProposals] = Agent(
-            resolved, output_type=FixProposals, instructions=INSTRUCTIONS
-        )
+        agent: Agent[None, Any] = Agent(resolved, output_type=output_type, instructions=instructions)
         result = await asyncio.wait_for(agent.run(prompt), timeout)
         return ModelAnswer(label, list(result.output.proposals))
     except TimeoutError:

@@ -333,6 +333,18 @@ def _manifest_schema_url(c: _Ctx) -> list[Fix]:
     return c.fix(f"Replace `schema_base_url` and `semconv_version` by `schema_url: {url}`", edits)
 
 
+def _delete_field(c: _Ctx) -> list[Fix]:
+    """Remove a block-mapping field (its key line through the end of its value)."""
+    path = c.at()
+    if path is None or path not in c.doc.key_spans:
+        return []
+    k, v = c.doc.key_spans[path], c.doc.spans[path]
+    if c.lines[k[0]][: k[1]].strip():
+        return []  # not the first thing on its line (a flow mapping, or a `- key:` item)
+    end = v[2] if v[3] > 0 or v[2] == k[0] else v[2] - 1
+    return c.fix(f"Remove the empty `{path[-1]}`", [TextEdit(Range.of(k[0], 0, end + 1, 0), "")])
+
+
 _BUILDERS: dict[str, Any] = {
     "InvalidGroupStability": lambda c: _add_stability(c) if c.d.fix else [],
     "InvalidAttributeWarning": _attribute_problem,
@@ -349,4 +361,6 @@ _BUILDERS: dict[str, Any] = {
     "InvalidGroupUsesPrefix": _expand_prefix,
     "MissingRequirementLevelWarning": _add_requirement_level,
     "DeprecatedSyntaxInRegistryManifest": _manifest_schema_url,
+    "ReviewEmptyNote": _delete_field,
+    "ReviewStringWithoutExamples": _add_field("examples", '["${1:example}"]', "Add `examples`"),
 }

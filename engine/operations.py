@@ -211,6 +211,17 @@ def stats(ctx: RunContext, v2: bool | None = None) -> dict[str, Any]:
     return {"computed": True}
 
 
+def review(ctx: RunContext, namespace: str | None = None) -> dict[str, Any]:
+    """Review the registry's quality: documentation, naming, near-duplicates, lifecycle, and a score."""
+    from weavergen.review.report import review as review_registry
+
+    report = review_registry(ctx.need_resolution(), namespace or None)
+    ctx.outputs["review"] = report
+    if ctx.report is not None:
+        ctx.outputs["source"] = ctx.report.source  # the checked files' text, for snippets
+    return {"score": report.score, "findings": len(report.findings)}
+
+
 def search(ctx: RunContext, query: str | None = "", limit: int | None = None) -> dict[str, Any]:
     """Rank the registry's attributes, metrics, spans, events and entities against a query."""
     from weavergen.search import search as search_registry
@@ -419,6 +430,7 @@ OPERATIONS: dict[str, Operation] = {
         Operation("weaver.registry.check", report, "Collect the diagnostics into the check report."),
         Operation("weaver.registry.serialize", serialize, "Serialize the resolved registry."),
         Operation("weaver.registry.stats", stats, "Compute the registry statistics."),
+        Operation("weaver.registry.review", review, "Review the registry's quality and score it."),
         Operation("weaver.package.check", package_check, "Check that the registry can be packaged."),
         Operation("weaver.package.write", package_write, "Write the published artifact of the registry."),
         Operation("weaver.registry.search", search, "Search the registry."),

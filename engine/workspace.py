@@ -256,11 +256,16 @@ class RegistryWorkspace:
 
         What a proposed fix is verified against before it is offered.
         """
+        return self.what_if_resolved(changes)[0]
+
+    def what_if_resolved(self, changes: dict[str, str]) -> tuple[dict[str, list[Diagnostic]], Resolution]:
+        """`what_if`, with the resolution of that state: what an AI review proposal is scored on."""
         files = self.registry.files
         for path, text in changes.items():
             files = _replaced(files, path, self._load_one(path, text))
         registry = replace(self.registry, files=files)
-        return self._grouped(registry, self._resolve(registry, keep=False), [])
+        resolution = self._resolve(registry, keep=False)
+        return self._grouped(registry, resolution, []), resolution
 
     def _grouped(
         self, reg: LoadedRegistry, resolution: Resolution, policy: list[Diagnostic]

@@ -75,7 +75,9 @@ def diagnostic(d: Diagnostic, lines: Lines, lines_of: dict[str, Lines]) -> t.Dia
     return t.Diagnostic(
         range=lines.to_client(d.range),
         message=message,
-        severity=_SEVERITY.get(d.severity, t.DiagnosticSeverity.Error),
+        severity=t.DiagnosticSeverity.Hint
+        if "hint" in d.tags
+        else _SEVERITY.get(d.severity, t.DiagnosticSeverity.Error),
         code=d.code,
         code_description=t.CodeDescription(href=d.docs_url),
         source=SOURCE,

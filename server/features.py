@@ -8,7 +8,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 from weavergen import completion as comp
 from weavergen import navigation as nav
 from weavergen.diagnostics import Position, Range
-from weavergen.server import ai, convert, livecheck, regenerate, workflow
+from weavergen.server import ai, convert, livecheck, regenerate, review, review_ai, workflow
 from weavergen.server.convert import Lines, path_of, uri_of
 from weavergen.server.server import WeavergenServer, server
 from weavergen.workspace import Snapshot
@@ -47,7 +47,7 @@ async def code_action(ls: WeavergenServer, params: t.CodeActionParams) -> list[t
     version = doc.version if doc is not None else None
     sent = {(d.code, d.range.start.line, d.range.start.character): d for d in params.context.diagnostics}
     actions = []
-    for d, fix in ws.fixes_at(path, want):
+    for d, fix in [*ws.fixes_at(path, want), *review.fixes_at(ls, ws, path, want)]:
         lsp = convert.diagnostic(d, lines, {})
         echoed = sent.get((d.code, lsp.range.start.line, lsp.range.start.character), lsp)
         actions.append(convert.code_action(fix, lines, version, [echoed], snippets, doc_changes))
@@ -59,16 +59,22 @@ async def code_action(ls: WeavergenServer, params: t.CodeActionParams) -> list[t
         )
     actions.extend(livecheck.code_actions(ls, ws, path, want, (snippets, doc_changes)))
     actions.extend(ai.code_actions(ls, ws, path, want, lines))
+    actions.extend(review_ai.code_actions(ls, ws, path, want))
     return actions
 
 
 @server.feature(t.CODE_ACTION_RESOLVE)
 async def code_action_resolve(ls: WeavergenServer, action: t.CodeAction) -> t.CodeAction:
-    """An AI fix picked by the user: ask the models now, return the best verified edit."""
+    """An AI fix or AI review picked by the user: ask the models now, return the verified edit."""
+    if review_ai.is_review_action(action):
+        return await review_ai.resolve(ls, action)
     return await ai.resolve(ls, action)
 
 
 server.command(ai.COMMAND)(ai.execute)
+
+
+server.command(review_ai.COMMAND)(review_ai.execute)
 
 
 server.command(regenerate.COMMAND)(regenerate.execute)

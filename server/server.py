@@ -25,7 +25,7 @@ from pygls.protocol import LanguageServerProtocol
 from weavergen import __version__
 from weavergen.cache import flush_writes, hold_writes
 from weavergen.registry import MANIFEST_NAMES
-from weavergen.server import convert, livecheck, logs, regenerate
+from weavergen.server import convert, livecheck, logs, regenerate, review
 from weavergen.server.convert import Lines, path_of, uri_of
 from weavergen.server.settings import SECTION, Settings
 from weavergen.server.workflow import run_check_workflow, run_generate_on_save
@@ -142,6 +142,8 @@ class WeavergenServer(LanguageServer):
         """(Re)build the registry workspaces from the settings and folders, then publish everything."""
         folders, settings = self.folders(), self.settings
         gc.unfreeze()  # the registries loaded before (frozen by `_load_quietly`) may be dropped now
+        for old in self.workspaces:
+            review.forget(old)
         self.workspaces = (
             await self.run(_load_quietly, folders, settings.registry_path, settings.workspace_options()) or []
         )
@@ -156,6 +158,7 @@ class WeavergenServer(LanguageServer):
         self.spawn(self.off_loop(flush_writes))
         for ws in self.workspaces:
             self.spawn(self.check_policies(ws))
+            review.schedule(self, ws)
 
     def announce(self) -> None:
         """Log (to the client, at info level), once per registry, where it is and how it was found."""
@@ -217,7 +220,11 @@ class WeavergenServer(LanguageServer):
         lines = Lines(text, codec)
         cache: dict[str, Lines] = {path: lines}
         out = []
-        extra = [*livecheck.diagnostics(self, ws, path), *regenerate.diagnostics(self, ws, path)]
+        extra = [
+            *livecheck.diagnostics(self, ws, path),
+            *regenerate.diagnostics(self, ws, path),
+            *review.diagnostics(self, ws, path),
+        ]
         for d in [*ws.diagnostics(path), *extra]:
             for r in d.related:
                 if r.file not in cache:
@@ -260,6 +267,7 @@ class WeavergenServer(LanguageServer):
         if changed is not None:
             checked = time.perf_counter()
             self.publish(ws, changed | {path}, checked={path: version})
+            review.schedule(self, ws)
             log.debug(
                 "re-checked %s v%s: engine %.1f ms (CPU %.1f ms), publish %.1f ms",
                 path,
@@ -346,6 +354,7 @@ class WeavergenServer(LanguageServer):
         closed = {p: None for p in paths if uri_of(p) not in self.workspace.text_documents}
         if closed:
             self.publish(ws, await self.run(ws.update_many, closed) or set())
+            review.schedule(self, ws)
 
 
 server = WeavergenServer()

@@ -26,6 +26,8 @@ class Settings:
     output: str = "output"
     debounce_ms: int = DEFAULT_DEBOUNCE_MS
     ai: AISettings = field(default_factory=AISettings)
+    review_enabled: str = "mechanical"
+    """`mechanical` (the definite review findings), `all` (heuristics too, as Hints) or `off`."""
 
     @classmethod
     def from_any(cls, value: Any) -> Settings:
@@ -43,6 +45,7 @@ class Settings:
             if isinstance(raw.get(key), bool):
                 setattr(s, attr, raw[key])
         s.ai = _ai(raw)
+        s.review_enabled = _review_mode(raw)
         debounce = raw.get("debounceMs")
         if isinstance(debounce, int | float) and not isinstance(debounce, bool) and 0 <= debounce <= 10_000:
             s.debounce_ms = int(debounce)
@@ -68,6 +71,15 @@ def _ai(raw: dict[str, Any]) -> AISettings:
     if isinstance(timeout, int | float) and not isinstance(timeout, bool) and 1 <= timeout <= 600:
         settings.timeout = float(timeout)
     return settings
+
+
+def _review_mode(raw: dict[str, Any]) -> str:
+    """`review: {enabled}` or `review.enabled`: true (`all`), false (`off`), or one of the mode names."""
+    nested = raw.get("review")
+    value = nested.get("enabled") if isinstance(nested, dict) else raw.get("review.enabled")
+    if isinstance(value, bool):
+        return "all" if value else "off"
+    return value if value in ("mechanical", "all", "off") else "mechanical"
 
 
 def _section(value: Any) -> dict[str, Any]:

@@ -380,6 +380,7 @@ def test_the_settings_the_extension_sends_are_the_ones_the_server_reads(extensio
         "debounceMs": 120,
         "ai": {"models": ["openai:gpt-4.1-mini"], "endpoint": "http://127.0.0.1:11434/v1"},
         "liveCheck": {"receiver": {"enabled": True, "httpPort": 14318}},
+        "review": {"enabled": "all"},
     }
     spec = launch_spec(chosen, {"PATH": venv_path()}, Path("/ws"))
     got = Settings.from_any(spec["initializationOptions"])
@@ -395,6 +396,7 @@ def test_the_settings_the_extension_sends_are_the_ones_the_server_reads(extensio
         output="gen",
         debounce_ms=120,
         ai=AISettings(models=["openai:gpt-4.1-mini"], endpoint="http://127.0.0.1:11434/v1"),
+        review_enabled="all",
     )
     live = LiveCheckOptions.from_any(spec["initializationOptions"]["weavergen"])
     assert (live.receiver, live.http_port, live.grpc_port) == (True, 14318, 4317)

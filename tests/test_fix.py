@@ -387,7 +387,7 @@ def test_the_diagnostics_reference_says_for_each_code_whether_it_has_a_quick_fix
 
     text = (Path(__file__).resolve().parent.parent / "docs" / "diagnostics.md").read_text()
     sections = {s.split()[0]: s for s in text.split("\n## ")[1:]}
-    intro = {"Workflow", "Generation", "Live-check"}
+    intro = {"Workflow", "Generation", "Live-check", "Review"}
     missing = [c for c, s in sections.items() if c not in intro and "**Quick fix.**" not in s]
     assert missing == []
     for code in [*_BUILDERS, *{c for c, _ in SUGGESTIONS.values()}, "UnresolvedIncludeRef"]:

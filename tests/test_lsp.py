@@ -168,8 +168,14 @@ def apply_text_edits(text: str, edits: Sequence[Any]) -> str:
 async def start(
     client: LanguageClient, root: Path, caps: str = "visual-studio-code", **settings: Any
 ) -> None:
-    """Initialize a session on a workspace folder with our settings."""
-    client.set_configuration({"debounceMs": 10, **settings}, section="weavergen")
+    """Initialize a session on a workspace folder with our settings.
+
+    The background review (on by default) publishes a file again half a second after a change; tests of
+    other features leave it off so that the publish they wait for is their own (test_lsp_review turns it
+    on, and covers the default).
+    """
+    settings = {"debounceMs": 10, "review": {"enabled": "off"}, **settings}
+    client.set_configuration(settings, section="weavergen")
 
     @client.feature(t.CLIENT_REGISTER_CAPABILITY)
     def _register(params: t.RegistrationParams) -> None:
@@ -180,7 +186,7 @@ async def start(
             capabilities=client_capabilities(caps),
             root_uri=uri(root),
             workspace_folders=[t.WorkspaceFolder(uri=uri(root), name=root.name)],
-            initialization_options={"weavergen": {"debounceMs": 10, **settings}},
+            initialization_options={"weavergen": settings},
         )
     )
 

@@ -36,6 +36,17 @@ export interface ServerSettings {
   debounceMs: number;
   ai: { models: string[]; endpoint?: string; timeout: number };
   liveCheck: { receiver: LiveCheckReceiver };
+  review: { enabled: ReviewMode };
+}
+
+/** What `weavergen.review.enabled` shows: definite findings, heuristics too, or none. */
+export type ReviewMode = 'mechanical' | 'all' | 'off';
+
+function reviewMode(value: unknown): ReviewMode {
+  if (typeof value === 'boolean') {
+    return value ? 'all' : 'off';
+  }
+  return value === 'all' || value === 'off' || value === 'mechanical' ? value : 'mechanical';
 }
 
 /** Every setting key below `weavergen.` that is forwarded to the server. */
@@ -56,6 +67,7 @@ export const SERVER_SETTING_KEYS = [
   'liveCheck.receiver.host',
   'liveCheck.receiver.grpcPort',
   'liveCheck.receiver.httpPort',
+  'review.enabled',
 ] as const;
 
 /** Settings that change how the server is started rather than what it does. */
@@ -126,6 +138,7 @@ export function serverSettings(read: SettingReader, subs: Substitutions = {}): S
         httpPort: integer(read('liveCheck.receiver.httpPort'), 4318, 0, 65_535),
       },
     },
+    review: { enabled: reviewMode(read('review.enabled')) },
   };
   if (registryPath !== undefined) {
     settings.registryPath = path(registryPath);
