@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -30,6 +31,7 @@ from weavergen.cli.registry import (
 
 if TYPE_CHECKING:
     from weavergen.cli.main import GlobalOptions
+    from weavergen.review.ai import AIReviewRun
 
 REVIEW_FORMATS = ("ansi", "json", "markdown", "sarif")
 
@@ -134,6 +136,50 @@ def review_command(
     raise typer.Exit(code)
 
 
+def run_ai_review(
+    registry: str,
+    namespace: str | None,
+    models: list[str] | None,
+    endpoint: str | None,
+    timeout: float,
+    limit: int,
+) -> AIReviewRun | None:
+    """Run the AI review (`weavergen.review.ai.ai_review`) on the registry folder and report what it kept
+    and dropped on stderr; None (said on stderr) when no model is configured or it is no folder."""
+    import asyncio
+    from pathlib import Path
+
+    from weavergen.ai import AISettings
+    from weavergen.review.ai import ai_review
+    from weavergen.review.render import render_ai_review
+    from weavergen.workspace import RegistryWorkspace, WorkspaceOptions
+
+    settings = AISettings.from_env(models, endpoint, timeout)
+    reason = settings.unavailable_reason()
+    root = Path(registry)
+    if reason is None and not root.is_dir():
+        reason = f"the AI review needs a registry folder on disk; {registry} is not one"
+    if reason is not None:
+        _write(sys.stderr, f"error: {reason}")
+        return None
+    ws = RegistryWorkspace(root, WorkspaceOptions(skip_policies=True))
+    run = asyncio.run(ai_review(ws, settings.models, settings, [namespace] if namespace else None, limit))
+    _write(sys.stderr, render_ai_review(run))
+    return run
+
+
+def write_ai_review(run: AIReviewRun) -> bool:
+    """Write the kept proposals to the registry files (all or none, atomically); False when refused."""
+    from weavergen.review.ai import write_kept
+
+    written, errors = write_kept(run)
+    for error in errors:
+        _write(sys.stderr, f"error: {error}")
+    if written:
+        _write(sys.stderr, f"wrote {len(written)} file(s)")
+    return not errors
+
+
 def _ai_review(
     registry: str,
     namespace: str | None,
@@ -144,37 +190,15 @@ def _ai_review(
     apply: bool,
     diff: bool,
 ) -> int:
-    """Run the AI review on the registry folder and report it on stderr; with --apply write the kept
-    proposals. The exit code: 1 when the AI review cannot run or a file could not be written."""
-    import asyncio
-    from pathlib import Path
+    """`--ai`: the AI review, its diff with --diff, its writes with --apply. The exit code: 1 when the AI
+    review cannot run or the files could not be written."""
+    from weavergen.review.render import render_diff
 
-    from weavergen.ai import AISettings
-    from weavergen.output import OutputError, replace_text
-    from weavergen.review.ai import ai_review
-    from weavergen.review.render import render_ai_review, render_diff
-    from weavergen.workspace import RegistryWorkspace, WorkspaceOptions
-
-    settings = AISettings.from_env(models, endpoint, timeout)
-    reason = settings.unavailable_reason()
-    root = Path(registry)
-    if reason is None and not root.is_dir():
-        reason = f"--ai needs a registry folder on disk; {registry} is not one"
-    if reason is not None:
-        _write(sys.stderr, f"error: {reason}")
+    run = run_ai_review(registry, namespace, models, endpoint, timeout, limit)
+    if run is None:
         return 1
-    ws = RegistryWorkspace(root, WorkspaceOptions(skip_policies=True))
-    run = asyncio.run(ai_review(ws, settings.models, settings, [namespace] if namespace else None, limit))
-    _write(sys.stderr, render_ai_review(run))
     if diff:
-        sys.stdout.write(render_diff(run.originals, run.final, ws.root))
-    refused = 0
-    for path, after in sorted(run.final.items()) if apply else ():
-        try:
-            replace_text(Path(path), run.originals[path], after)
-        except OutputError as exc:
-            _write(sys.stderr, f"error: {exc}")
-            refused += 1
-    if apply and run.final:
-        _write(sys.stderr, f"wrote {len(run.final) - refused} file(s)")
-    return 1 if refused else 0
+        sys.stdout.write(render_diff(run.originals, run.final, Path(run.root)))
+    if apply and run.final and not write_ai_review(run):
+        return 1
+    return 0

@@ -50,10 +50,10 @@ def test_an_unknown_target_without_templates_is_refused(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
-def test_ai_enhance_is_not_available_yet(tmp_path: Path) -> None:
-    proc = weavergen("generate", "python", "--ai-enhance", "-r", str(EXAMPLE), "-o", str(tmp_path / "o"))
+def test_apply_without_ai_enhance_is_refused(tmp_path: Path) -> None:
+    proc = weavergen("generate", "python", "--apply", "-r", str(EXAMPLE), "-o", str(tmp_path / "o"))
     assert proc.returncode == 2
-    assert "`--ai-enhance` is not available yet" in proc.stderr
+    assert "--apply goes with --ai-enhance" in proc.stderr
     assert not (tmp_path / "o").exists()
 
 

@@ -4,7 +4,8 @@ after applying it to an in-memory copy of the registry, where it must add no err
 Equivalent proposals from different models are grouped (by the YAML data they produce) and verified
 once; the groups most models agree on are tried first, so a tie in score goes to the consensus. Each kept
 proposal changes the state the next one is verified against (its score before → after is its own gain);
-a proposal whose lines overlap a kept one is dropped as a conflict. Nothing is written to disk here.
+a proposal whose lines overlap a kept one is dropped as a conflict. Nothing is written to disk but by
+`write_kept`, which the user asks for (`registry review --ai --apply`, `generate --ai-enhance`).
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ class AIReviewRun:
     after: float = 0.0
     originals: dict[str, str] = field(default_factory=dict)
     final: dict[str, str] = field(default_factory=dict)
+    root: str = ""
+    """The registry folder, for paths relative to it in a diff."""
 
 
 @dataclass(slots=True)
@@ -215,7 +218,7 @@ async def ai_review(
 ) -> AIReviewRun:
     """Review namespaces one at a time, applying each namespace's kept proposals in memory before the next."""
     first = review(ws.snapshot().resolution)
-    run = AIReviewRun(before=first.exact)
+    run = AIReviewRun(before=first.exact, root=str(ws.root))
     for namespace in namespaces_to_review(first, namespaces, limit):
         found = await review_namespace(ws, namespace, models, settings)
         run.namespaces.append(found)
@@ -229,3 +232,35 @@ async def ai_review(
     run.final = {p: ws.text_of(p) or "" for p in run.originals}
     run.after = review(ws.snapshot().resolution).exact if run.originals else run.before
     return run
+
+
+def write_kept(run: AIReviewRun) -> tuple[list[str], list[str]]:
+    """Write the run's changed files (atomically, only the changed lines): the paths written, and why
+    nothing was written. Every file must still hold the text the review read; if one changed on disk,
+    none is written, so the registry never holds half of a verified set of proposals."""
+    from pathlib import Path
+
+    from weavergen.output import OutputError, replace_text
+
+    changed = []
+    for path in sorted(run.final):
+        try:
+            disk = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            changed.append(f"cannot read {path}: {exc}")
+            continue
+        if disk != run.originals[path]:
+            changed.append(
+                f"{path} changed on disk since the review read it; nothing was written. Run again."
+            )
+    if changed:
+        return [], changed
+    written, errors = [], []
+    for path in sorted(run.final):
+        try:
+            replace_text(Path(path), run.originals[path], run.final[path])
+        except OutputError as exc:
+            errors.append(str(exc))
+        else:
+            written.append(path)
+    return written, errors
