@@ -17,6 +17,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from weavergen.diagnostics import Diagnostic, Range
+from weavergen.yaml_budget import BudgetProblem, YamlBudget, measure
 
 try:
     from yaml._yaml import CParser as _Parser
@@ -47,24 +48,22 @@ _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
 
 
+_INT_RE = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
+_FLOAT_RE = re.compile(
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+_BOOL_RE = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_NULL_RE = re.compile(r"^(?:~|null|Null|NULL|)$")
+
+
 class _CoreResolver(yaml.resolver.BaseResolver):
     """Implicit tags of the YAML 1.2 core schema."""
 
 
-_CoreResolver.add_implicit_resolver(
-    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-_CoreResolver.add_implicit_resolver(
-    _INT, re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"), list("-+0123456789")
-)
-_CoreResolver.add_implicit_resolver(
-    _FLOAT,
-    re.compile(
-        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-    ),
-    list("-+0123456789."),
-)
-_CoreResolver.add_implicit_resolver(_NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+_CoreResolver.add_implicit_resolver(_BOOL, _BOOL_RE, list("tTfF"))
+_CoreResolver.add_implicit_resolver(_INT, _INT_RE, list("-+0123456789"))
+_CoreResolver.add_implicit_resolver(_FLOAT, _FLOAT_RE, list("-+0123456789."))
+_CoreResolver.add_implicit_resolver(_NULL, _NULL_RE, ["~", "n", "N", ""])
 
 
 class _Composer(_Parser, yaml.composer.Composer, _CoreResolver):
@@ -74,17 +73,43 @@ class _Composer(_Parser, yaml.composer.Composer, _CoreResolver):
         _CoreResolver.__init__(self)
 
 
+_INT_RANGE = (-(2**63), 2**64 - 1)  # serde_yaml's i64 and u64: a larger integer is not a number to weaver
+_MAX_INT_DIGITS = 20
+
+
+class ScalarError(ValueError):
+    """A scalar its tag cannot hold (`!!int xyz`, an integer beyond 64 bits): the value is kept as text."""
+
+
+def _int(value: str) -> int:
+    digits = value.lstrip("+-")
+    if len(digits) > _MAX_INT_DIGITS and not digits.startswith(("0x", "0o")):
+        raise ScalarError(f"integer with {len(digits):,} digits is out of range (64 bits at most)")
+    if digits.startswith("0o"):
+        number = int(value.replace("0o", "", 1), 8)
+    elif digits.startswith("0x"):
+        number = int(value.replace("0x", "", 1), 16) if len(digits) <= 18 else _INT_RANGE[1] + 1
+    else:
+        number = int(value)
+    if not _INT_RANGE[0] <= number <= _INT_RANGE[1]:
+        raise ScalarError(f"integer `{value[:40]}` is out of range (64 bits at most)")
+    return number
+
+
 def _scalar(node: ScalarNode) -> Any:
+    """The value of a scalar; `ScalarError` when an explicit tag (`!!int`…) does not fit the text."""
     tag, value = node.tag, node.value
     if tag == _STR:
         return value
     if tag == _INT:
-        if value.startswith("0o"):
-            return int(value[2:], 8)
-        if value.startswith("0x"):
-            return int(value[2:], 16)
-        return int(value)
+        if not _INT_RE.match(value):
+            raise ScalarError(f"invalid value `{value[:40]}` for tag `!!int`: expected an integer")
+        return _int(value)
     if tag == _FLOAT:
+        if _INT_RE.match(value) and not value.startswith(("0x", "0o")):
+            return float(_int(value))
+        if not _FLOAT_RE.match(value):
+            raise ScalarError(f"invalid value `{value[:40]}` for tag `!!float`: expected a number")
         low = value.lower()
         if low.endswith(".inf"):
             return -math.inf if low.startswith("-") else math.inf
@@ -92,8 +117,12 @@ def _scalar(node: ScalarNode) -> Any:
             return math.nan
         return float(value)
     if tag == _BOOL:
+        if not _BOOL_RE.match(value):
+            raise ScalarError(f"invalid value `{value[:40]}` for tag `!!bool`: expected true or false")
         return value[0] in "tT"
     if tag == _NULL:
+        if not _NULL_RE.match(value):
+            raise ScalarError(f"invalid value `{value[:40]}` for tag `!!null`: expected null")
         return None
     return value
 
@@ -166,11 +195,20 @@ def digest_of(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-def parse(text: str, path: str, digest: str | None = None) -> Document:
-    """Parse YAML text into a Document; a syntax error becomes a positioned diagnostic, never an exception."""
+def parse(text: str, path: str, digest: str | None = None, budget: YamlBudget | None = None) -> Document:
+    """Parse YAML text into a Document; a syntax error becomes a positioned diagnostic, never an exception.
+
+    A document past the `budget` (alias expansion, nesting depth; the environment's when omitted) is
+    refused with a positioned diagnostic before it is walked, so an alias bomb costs linear time.
+    """
     doc = Document(path=path, digest=digest or digest_of(text))
     try:
         composer = _Composer(text)
+    except UnicodeEncodeError as exc:  # a lone UTF-16 surrogate, which an editor buffer may hold
+        doc.diagnostics.append(_surrogate_diagnostic(text, exc.start, path))
+        doc.failed = True
+        return doc
+    try:
         try:
             node = composer.get_single_node()
         finally:
@@ -184,8 +222,55 @@ def parse(text: str, path: str, digest: str | None = None) -> Document:
         doc.failed = True
         return doc
     if node is not None:
+        problem = measure(node, budget or YamlBudget.current())
+        if problem is not None:
+            doc.diagnostics.append(_budget_diagnostic(problem, path))
+            doc.failed = True
+            return doc
         doc.data = _walk(node, (), doc)
     return doc
+
+
+def _budget_diagnostic(problem: BudgetProblem, path: str) -> Diagnostic:
+    line, column = problem.span[0], problem.span[1]
+    return Diagnostic(
+        code="DeserializationError",
+        message=f"{problem.message} at line {line + 1} column {column + 1}",
+        file=path,
+        range=Range.of(*problem.span),
+        help=problem.help,
+    )
+
+
+def _surrogate_diagnostic(text: str, index: int, path: str) -> Diagnostic:
+    return char_diagnostic(
+        text,
+        index,
+        path,
+        f"invalid Unicode: a lone UTF-16 surrogate U+{ord(text[index]):04X}",
+        "A surrogate is half of a character that UTF-8 cannot hold: remove it or write the whole character.",
+    )
+
+
+def char_diagnostic(text: str, index: int, path: str, problem: str, help: str) -> Diagnostic:
+    """A DeserializationError at one character of `text` (a lone surrogate, a byte that is not UTF-8)."""
+    line = text.count("\n", 0, index)
+    column = index - (text.rfind("\n", 0, index) + 1)
+    return Diagnostic(
+        code="DeserializationError",
+        message=f"{problem} at line {line + 1} column {column + 1}",
+        file=path,
+        range=Range.of(line, column, line, column + 1),
+        help=help,
+    )
+
+
+def decode(data: bytes) -> tuple[str, int | None]:
+    """UTF-8 text of a file, and the index of its first character that was not UTF-8 (replaced), if any."""
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return data.decode("utf-8", "replace"), len(data[: exc.start].decode("utf-8", "replace"))
 
 
 def _syntax_diagnostic(exc: yaml.MarkedYAMLError, path: str) -> Diagnostic:
@@ -214,17 +299,37 @@ def _span(node: Node) -> Span:
     return (s.line, s.column, e.line, e.column)
 
 
+def _scalar_of(node: ScalarNode, doc: Document) -> Any:
+    """A scalar's value; one its tag cannot hold is a positioned error and stays text."""
+    try:
+        return _scalar(node)
+    except ScalarError as exc:
+        mark = node.start_mark
+        doc.diagnostics.append(
+            Diagnostic(
+                code="DeserializationError",
+                message=f"{exc} at line {mark.line + 1} column {mark.column + 1}",
+                file=doc.path,
+                range=Range.of(*_span(node)),
+                help="Write a value the tag allows, or quote the value to keep it as text.",
+            )
+        )
+        return node.value
+
+
 def _walk(node: Node, path: Path, doc: Document) -> Any:
     doc.spans[path] = _span(node)
     if isinstance(node, ScalarNode):
-        return _scalar(node)
+        return _scalar_of(node, doc)
     if isinstance(node, SequenceNode):
         return [_walk(child, (*path, i), doc) for i, child in enumerate(node.value)]
     if isinstance(node, MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = (
-                _scalar(key_node) if isinstance(key_node, ScalarNode) else _walk(key_node, (*path, "?"), doc)
+                _scalar_of(key_node, doc)
+                if isinstance(key_node, ScalarNode)
+                else _walk(key_node, (*path, "?"), doc)
             )
             if not isinstance(key, str | int | float | bool) and key is not None:
                 key = str(key)

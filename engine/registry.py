@@ -21,8 +21,9 @@ from typing import Any
 
 from weavergen.cache import DiskCache, cache_dir
 from weavergen.diagnostics import Diagnostic, Range, Severity
-from weavergen.document import Document, FileCheck, digest_of, parse
+from weavergen.document import Document, FileCheck, char_diagnostic, decode, digest_of, parse
 from weavergen.remote import fetch, fetch_diagnostic, parse_remote
+from weavergen.yaml_budget import YamlBudget
 
 MANIFEST_NAMES = ("manifest.yaml", "registry_manifest.yaml")
 _SKIPPED = {"schema-next.yaml", *MANIFEST_NAMES}
@@ -243,10 +244,12 @@ def _walk(root: Path, follow_symlinks: bool) -> Iterator[Path]:
 
 def load_file(abspath: Path, provenance: str, text: str | None = None) -> SpecFile:
     """Parse and validate one definition file, from the cache when its content was seen before."""
+    bad = None
     if text is None:
-        text = _read(abspath)
+        text, bad = decode(abspath.read_bytes())
     digest = digest_of(text)
-    key = hashlib.blake2b(f"{provenance}\0{digest}".encode(), digest_size=16).hexdigest()
+    budget = YamlBudget.current()
+    key = hashlib.blake2b(f"{provenance}\0{digest}\0{budget.key}".encode(), digest_size=16).hexdigest()
     cached = _DOCS.get(key)
     if isinstance(cached, tuple) and len(cached) == 2:
         doc, check = cached
@@ -254,7 +257,9 @@ def load_file(abspath: Path, provenance: str, text: str | None = None) -> SpecFi
     else:
         from weavergen.validate import validate_document
 
-        doc = parse(text, provenance, digest)
+        doc = parse(text, provenance, digest, budget)
+        if bad is not None:
+            doc.diagnostics.insert(0, _not_utf8(text, bad, provenance))
         check = validate_document(doc)
         check.diagnostics[:0] = doc.diagnostics
         _DOCS.put(key, (doc, check))
@@ -262,11 +267,17 @@ def load_file(abspath: Path, provenance: str, text: str | None = None) -> SpecFi
 
 
 def _read(path: Path) -> str:
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("utf-8", "replace")
+    return decode(path.read_bytes())[0]
+
+
+def _not_utf8(text: str, index: int, provenance: str) -> Diagnostic:
+    return char_diagnostic(
+        text,
+        index,
+        provenance,
+        "stream did not contain valid UTF-8",
+        "Save the file as UTF-8; the bytes here were read as U+FFFD.",
+    )
 
 
 def _load_manifest(reg: LoadedRegistry) -> None:
@@ -276,14 +287,16 @@ def _load_manifest(reg: LoadedRegistry) -> None:
             continue
         prov = provenance_of(reg.path, name)
         text = _read(path)
-        key = hashlib.blake2b(f"manifest\0{prov}\0{digest_of(text)}".encode(), digest_size=16).hexdigest()
+        budget = YamlBudget.current()
+        key = f"manifest\0{prov}\0{digest_of(text)}\0{budget.key}"
+        key = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
         cached = _DOCS.get(key)
         if isinstance(cached, tuple) and len(cached) == 3:
             doc, diags, manifest = cached
         else:
             from weavergen.validate import validate_manifest
 
-            doc = parse(text, prov)
+            doc = parse(text, prov, budget=budget)
             model, diags = validate_manifest(doc)
             diags[:0] = doc.diagnostics
             manifest = _manifest_from(model, prov) if model is not None else None
