@@ -75,7 +75,7 @@ def resolve_step(
     options: CheckOptions, registry: LoadedRegistry, progress: Progress | None = None
 ) -> Resolution | None:
     """Resolve a loaded registry; None when there was no registry folder to load."""
-    if not registry.root.is_dir():
+    if not registry.found:
         return None
     resolution = resolve(registry, options.include_unreferenced)
     if progress is not None:

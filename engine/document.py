@@ -190,6 +190,20 @@ class FileCheck:
     invalid_items: set[Path] = field(default_factory=set)
 
 
+def section_items(data: Any, section: str, invalid: set[Path]) -> list[tuple[int, dict[str, Any]]]:
+    """The schema-valid mapping items of a list section (`groups`, `metrics`…) with their indexes.
+
+    A section that is not a list, or that validation marked invalid as a whole, has none: whatever shape
+    a stranger's file has, what comes after validation only ever sees items of the expected shape.
+    """
+    items = data.get(section) if isinstance(data, dict) else None
+    if not isinstance(items, list) or (section,) in invalid:
+        return []
+    return [
+        (i, item) for i, item in enumerate(items) if isinstance(item, dict) and (section, i) not in invalid
+    ]
+
+
 def digest_of(text: str) -> str:
     """The content hash that names a document in the cache."""
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()

@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from weavergen.diagnostics import Range
-from weavergen.document import Path
+from weavergen.document import Path, section_items
 from weavergen.registry import SpecFile
 
 _DEPRECATED_NOTES = {"obsoleted": "Obsoleted.", "uncategorized": "Uncategorized."}
@@ -156,8 +156,8 @@ def v1_groups(spec: SpecFile, registry: str, dependency: bool) -> list[UGroup]:
     """The groups of a v1 file, as written (items with a broken schema are skipped)."""
     data = spec.document.data
     out: list[UGroup] = []
-    for i, g in enumerate(data.get("groups") or []):
-        if ("groups", i) in spec.check.invalid_items or not isinstance(g, dict) or "id" not in g:
+    for i, g in section_items(data, "groups", spec.check.invalid_items):
+        if "id" not in g:
             continue
         path: Path = ("groups", i)
         attrs = [
@@ -251,11 +251,7 @@ def v2_groups(spec: SpecFile, registry: str, dependency: bool) -> list[UGroup]:
             f["requirement_level"] = item["requirement_level"]
         return f
 
-    attributes = [
-        (j, a)
-        for j, a in enumerate(data.get("attributes") or [])
-        if isinstance(a, dict) and ("attributes", j) not in invalid
-    ]
+    attributes = section_items(data, "attributes", invalid)
     if attributes:
         entries = []
         for j, a in attributes:
@@ -279,11 +275,7 @@ def v2_groups(spec: SpecFile, registry: str, dependency: bool) -> list[UGroup]:
         )
 
     def each(section: str) -> list[tuple[int, dict[str, Any]]]:
-        return [
-            (j, x)
-            for j, x in enumerate(data.get(section) or [])
-            if isinstance(x, dict) and (section, j) not in invalid
-        ]
+        return section_items(data, section, invalid)
 
     for j, e in each("entities"):
         p: Path = ("entities", j)

@@ -83,6 +83,8 @@ class LoadedRegistry:
     dependencies: list[LoadedRegistry] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     cyclic: bool = False
+    found: bool = False
+    """Whether the registry path led to a folder (else `root` is only the path as given)."""
 
     @property
     def schema_url(self) -> str:
@@ -171,6 +173,14 @@ def _extract_archive(archive: Path) -> Path:
     return target
 
 
+def _is_dir(path: Path) -> bool:
+    """Whether `path` is a folder; a name the system refuses (too long, a NUL byte) is not one."""
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
+
+
 def _single_top_folder(root: Path) -> Path:
     """Archives usually wrap everything in one folder: look through it."""
     entries = [p for p in root.iterdir() if not p.name.startswith(".")]
@@ -190,17 +200,24 @@ def locate(path: str, base: Path | None = None) -> tuple[Path | None, Diagnostic
             return None, fetch_diagnostic(path, remote, str(exc.strerror or exc))
     else:
         local = Path(source)
-    if not local.is_absolute() and base is not None and not local.exists():
-        local = base / local
-    if not local.exists():
+        if base is not None and not local.is_absolute():
+            local = base / local  # a dependency's path is relative to its manifest, never to the cwd
+    try:
+        exists, is_file = local.exists(), local.is_file()
+    except (OSError, ValueError) as exc:  # a name too long, a NUL byte, a loop of links…
+        exists, is_file, reason = False, False, str(getattr(exc, "strerror", None) or exc)
+    else:
+        reason = "No such file or directory"
+    if not exists:
         return None, Diagnostic(
             code="RegistryNotFound",
-            message=f"The semantic convention registry is not found (path_or_url: {path}). "
-            "No such file or directory.",
-            error={"RegistryNotFound": {"path_or_url": path, "error": "No such file or directory"}},
-            help="Check the `-r/--registry` path (a folder, or a .zip/.tar.gz archive).",
+            message=f"The semantic convention registry is not found (path_or_url: {path}). {reason}.",
+            error={"RegistryNotFound": {"path_or_url": path, "error": reason}},
+            help="Check the `-r/--registry` path (a folder, or a .zip/.tar.gz archive)."
+            if base is None
+            else "A dependency's `registry_path` is read relative to the folder of its manifest.",
         )
-    if local.is_file():
+    if is_file:
         if not local.name.endswith(_ARCHIVE_SUFFIXES):
             return None, Diagnostic(
                 code="InvalidRegistryArchive",
@@ -219,7 +236,7 @@ def locate(path: str, base: Path | None = None) -> tuple[Path | None, Diagnostic
         root = local
     if sub:
         root = root / sub
-        if not root.is_dir():
+        if not _is_dir(root):
             return None, Diagnostic(
                 code="RegistryNotFound",
                 message=f"The semantic convention registry is not found (path_or_url: {path}). "
@@ -230,16 +247,46 @@ def locate(path: str, base: Path | None = None) -> tuple[Path | None, Diagnostic
 
 
 def _walk(root: Path, follow_symlinks: bool) -> Iterator[Path]:
-    """Every non-hidden file below root, in a stable order."""
+    """Every non-hidden file below root, in a stable order; each real folder and file once.
+
+    With `follow_symlinks` a link may lead back up the tree (a cycle) or to a folder seen already:
+    those are not entered again, so every real file is loaded once.
+    """
+    seen: set[tuple[int, int]] = set()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=follow_symlinks):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
+        if follow_symlinks:
+            here = _identity(Path(dirpath))
+            if here is None or here in seen:
+                dirnames[:] = []
+                continue
+            seen.add(here)
+        dirnames[:] = sorted((d for d in dirnames if not d.startswith(".")), key=_links_last(dirpath))
+        for name in sorted(filenames, key=_links_last(dirpath)):
             if name.startswith("."):
                 continue
             path = Path(dirpath) / name
             if not follow_symlinks and path.is_symlink():
                 continue
+            if follow_symlinks:
+                real = _identity(path)
+                if real is None or real in seen:
+                    continue
+                seen.add(real)
             yield path
+
+
+def _links_last(folder: str) -> Callable[[str], tuple[bool, str]]:
+    """Sort names with real entries before symbolic links, so a file seen twice is named by its real path."""
+    return lambda name: (os.path.islink(os.path.join(folder, name)), name)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The device and inode a path leads to (None when it leads nowhere: a broken or looping link)."""
+    try:
+        st = path.stat()
+    except (OSError, ValueError):
+        return None
+    return (st.st_dev, st.st_ino)
 
 
 def load_file(abspath: Path, provenance: str, text: str | None = None) -> SpecFile:
@@ -361,6 +408,7 @@ def load_registry(
         reg.diagnostics.append(problem)
         return reg
     assert root is not None
+    reg.found = _is_dir(root)
     _load_manifest(reg)
     if reg.manifest is not None and reg.name in _chain:
         reg.cyclic = True
@@ -394,7 +442,7 @@ def load_registry(
 def _load_dependencies(reg: LoadedRegistry, follow_symlinks: bool, chain: tuple[str, ...]) -> None:
     if reg.manifest is None:
         return
-    for dep in reg.manifest.dependencies:
+    for index, dep in enumerate(reg.manifest.dependencies):
         target = dep.registry_path or dep.schema_url
         if not target:
             continue
@@ -422,7 +470,15 @@ def _load_dependencies(reg: LoadedRegistry, follow_symlinks: bool, chain: tuple[
                 )
             )
             continue
+        where = _dependency_range(reg, index, "registry_path" if dep.registry_path else "schema_url")
         for d in child.diagnostics:
             if d.file is None:
-                d.file = reg.manifest.provenance
+                d.file, d.range = reg.manifest.provenance, where
         reg.dependencies.append(child)
+
+
+def _dependency_range(reg: LoadedRegistry, index: int, key: str) -> Range | None:
+    """Where the manifest names dependency `index`: its `registry_path` or `schema_url` value."""
+    if reg.manifest_file is None:
+        return None
+    return reg.manifest_file.document.range_of(("dependencies", index, key))

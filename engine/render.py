@@ -90,10 +90,29 @@ def summary_line(diagnostics: Sequence[Diagnostic]) -> str:
     return f"{mark} {', '.join(parts)}{where}"
 
 
-def ansi_message(diagnostic: Diagnostic, source: SourceLookup | None = None, color: bool = True) -> str:
+class SourceLines:
+    """A source lookup that splits each file into lines once, so quoting many diagnostics of one large
+    file costs linear time, not a split per diagnostic."""
+
+    def __init__(self, source: SourceLookup | None) -> None:
+        self.source = source
+        self.cache: dict[str, list[str] | None] = {}
+
+    def __call__(self, file: str) -> list[str] | None:
+        if file not in self.cache:
+            text = self.source(file) if self.source is not None else None
+            self.cache[file] = _LINE_BREAK.split(text) if text is not None else None
+        return self.cache[file]
+
+
+def ansi_message(
+    diagnostic: Diagnostic, source: SourceLookup | SourceLines | None = None, color: bool = True
+) -> str:
     """The human-readable block for one diagnostic: location, message, quoted source, help and docs."""
     lines = _policy_block(diagnostic, color) if diagnostic.is_policy else _plain_block(diagnostic, color)
-    lines.extend(_snippet(diagnostic, source, color))
+    lines.extend(
+        _snippet(diagnostic, source if isinstance(source, SourceLines) else SourceLines(source), color)
+    )
     if diagnostic.help:
         lines.append(f"  = {_paint('help', color, _BOLD)}: {_indent_rest(diagnostic.help, 4)}")
     for rel in diagnostic.related:
@@ -107,7 +126,8 @@ def ansi_message(diagnostic: Diagnostic, source: SourceLookup | None = None, col
 
 
 def _render_ansi(ordered: list[Diagnostic], source: SourceLookup | None, color: bool, summary: bool) -> str:
-    blocks = [ansi_message(d, source, color) for d in ordered]
+    lines = SourceLines(source)
+    blocks = [ansi_message(d, lines, color) for d in ordered]
     if summary:
         line = summary_line(ordered)
         style = _RED if any(d.is_error for d in ordered) else _YELLOW if ordered else _GREEN
@@ -156,14 +176,13 @@ def _location(file: str, rng: Range | None) -> str:
     return f"{file}:{rng.start.line + 1}:{rng.start.column + 1}"
 
 
-def _snippet(d: Diagnostic, source: SourceLookup | None, color: bool) -> list[str]:
+def _snippet(d: Diagnostic, source: SourceLines, color: bool) -> list[str]:
     """The source lines of the range with a caret underline, rustc style; nothing when the text is unknown."""
-    if source is None or d.file is None or d.range is None:
+    if d.file is None or d.range is None:
         return []
-    text = source(d.file)
-    if text is None:
+    lines = source(d.file)
+    if lines is None:
         return []
-    lines = _LINE_BREAK.split(text)
     start, end = d.range.start, d.range.end
     if end.line > start.line and end.column == 0:
         # A range that stops at the start of a line really ends with the line before.
@@ -231,7 +250,8 @@ def _plural(n: int, one: str, many: str) -> str:
 
 
 def _render_json(ordered: list[Diagnostic], source: SourceLookup | None) -> str:
-    items = [_json_item(d, source) for d in ordered]
+    lines = SourceLines(source)
+    items = [_json_item(d, lines) for d in ordered]
     text = json.dumps(items, indent=2, ensure_ascii=False)
     # minijinja's `tojson`, which weaver's template uses, escapes these HTML-sensitive characters.
     for ch in "<>&'":
@@ -239,7 +259,7 @@ def _render_json(ordered: list[Diagnostic], source: SourceLookup | None) -> str:
     return text
 
 
-def _json_item(d: Diagnostic, source: SourceLookup | None) -> dict[str, Any]:
+def _json_item(d: Diagnostic, source: SourceLines) -> dict[str, Any]:
     """One weaver `DiagnosticMessage`; `labels` comes from `extra["labels"]` when a producer supplied it."""
     diag: dict[str, Any] = {"message": d.message, "ansi_message": ansi_message(d, source, color=True)}
     if not d.is_policy:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from weavergen import model
 from weavergen.diagnostics import Diagnostic, Range, Related, Severity
-from weavergen.document import Document, FileCheck, Path
+from weavergen.document import Document, FileCheck, Path, section_items
 
 V1 = "definition/1"
 V2 = "definition/2"
@@ -807,9 +807,7 @@ def _v2_rules(data: dict[str, Any], rep: _Reporter, invalid: set[tuple[str | int
         ("metrics", "metric", "name"),
         ("spans", "span", "type"),
     ):
-        for i, item in enumerate(data.get(section) or []):
-            if (section, i) in invalid:
-                continue
+        for i, item in section_items(data, section, invalid):
             gid = f"{prefix}.{item[name_key]}"
             if item.get("requirement_level") is None:
                 rep.add(
@@ -823,9 +821,7 @@ def _v2_rules(data: dict[str, Any], rep: _Reporter, invalid: set[tuple[str | int
                     fix={"kind": "add_requirement_level", "value": "recommended"},
                 )
     for section, is_refinement in (("entities", False), ("entity_refinements", True)):
-        for i, item in enumerate(data.get(section) or []):
-            if (section, i) in invalid:
-                continue
+        for i, item in section_items(data, section, invalid):
             gid = item["id"] if is_refinement else f"entity.{item['type']}"
             identity = item.get("identity") or []
             if not is_refinement and not identity:
@@ -883,11 +879,8 @@ def validate_document(doc: Document) -> FileCheck:
     invalid: set[tuple[str | int, ...]] = set()
     _schema_check(body, fmt, rep, invalid)
     if fmt == V1:
-        groups = body.get("groups")
-        if isinstance(groups, list) and ("groups",) not in invalid:
-            for i, group in enumerate(groups):
-                if ("groups", i) not in invalid:
-                    _GroupRules(rep, i, group).run()
+        for i, group in section_items(body, "groups", invalid):
+            _GroupRules(rep, i, group).run()
     else:
         _v2_rules(body, rep, invalid)
     return FileCheck(fmt, rep.out, invalid)

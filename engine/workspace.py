@@ -350,7 +350,7 @@ class RegistryWorkspace:
 
     def _resolve(self, registry: LoadedRegistry | None = None) -> Resolution:
         reg = registry if registry is not None else self.registry
-        if not reg.root.is_dir():
+        if not reg.found:
             return resolve(reg)
         return _Resolver(reg, self._deps, False).run()
 

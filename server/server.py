@@ -448,7 +448,34 @@ def serve(tcp: bool = False, host: str = "127.0.0.1", port: int = 2087) -> None:
     logging.getLogger("weavergen").setLevel(os.environ.get("WEAVERGEN_LSP_LOG_LEVEL", "INFO").upper())
     from weavergen.server import features  # noqa: F401  (registers navigation and code actions)
 
-    if tcp:
-        server.start_tcp(host, port)
-    else:
-        server.start_io()
+    try:
+        if tcp:
+            server.start_tcp(host, port)
+        else:
+            server.start_io()
+    except SystemExit as exc:
+        _exit_even_if_busy(exc.code if isinstance(exc.code, int) else 1)
+        raise
+    _exit_even_if_busy(0)
+
+
+def _exit_even_if_busy(code: int, grace: float = 2.0) -> None:
+    """After `exit`, end the process even when an engine call is still running.
+
+    Python waits for its worker threads at exit; an engine call that does not finish (a bug, hostile
+    input) would keep the process alive after the client asked it to go. Give running work a moment,
+    then leave without waiting.
+    """
+    import threading
+
+    server.engine.shutdown(wait=False, cancel_futures=True)
+    server.policy_pool.shutdown(wait=False, cancel_futures=True)
+    current = threading.current_thread()
+    deadline = time.monotonic() + grace
+    busy = [t for t in threading.enumerate() if t is not current and not t.daemon]
+    for thread in busy:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    if any(t.is_alive() for t in busy):
+        log.error("engine work still running at exit; leaving without waiting for it")
+        logging.shutdown()
+        os._exit(code)
