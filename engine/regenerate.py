@@ -110,7 +110,7 @@ def _options_from(settings: dict[str, Any], targets: list[str], base: Path, outp
 def _digest_texts(pairs: Iterable[tuple[str, str]]) -> str:
     digest = hashlib.sha256()
     for rel, text in sorted(pairs):
-        digest.update(f"{rel}\0{_sha(text.encode())}\0".encode())
+        digest.update(f"{rel}\0{_sha(text.encode('utf-8', 'surrogatepass'))}\0".encode())
     return digest.hexdigest()
 
 

@@ -9,27 +9,21 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
-import shutil
-import tarfile
-import tempfile
-import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from weavergen.cache import DiskCache, cache_dir
+from weavergen.cache import DiskCache
 from weavergen.diagnostics import Diagnostic, Range, Severity
 from weavergen.document import Document, FileCheck, char_diagnostic, decode, digest_of, parse
-from weavergen.remote import fetch, fetch_diagnostic, parse_remote
+from weavergen.sources import is_dir, locate, walk_files
+from weavergen.sources import split_vdir as split_vdir  # importable from here, where it used to live
 from weavergen.yaml_budget import YamlBudget
 
 MANIFEST_NAMES = ("manifest.yaml", "registry_manifest.yaml")
 _SKIPPED = {"schema-next.yaml", *MANIFEST_NAMES}
 MAX_DEPENDENCY_DEPTH = 10
-_ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz")
-_VDIR = re.compile(r"^(?P<source>.*?)(?:\[(?P<sub>[^\[\]]*)\])?$")
 
 
 @dataclass(slots=True)
@@ -127,166 +121,12 @@ def registry_root_of(path: Path) -> Path:
     return path.parent
 
 
-def split_vdir(path: str) -> tuple[str, str | None]:
-    """Split weaver's `source[sub_folder]` syntax."""
-    m = _VDIR.match(path)
-    if m and m.group("sub") is not None and m.group("source"):
-        return m.group("source"), m.group("sub")
-    return path, None
-
-
 def provenance_of(given: str, rel: str) -> str:
     """weaver's provenance: the registry path as given, then the path relative to its root."""
     rel = rel.replace(os.sep, "/")
     if not given:
         return rel
     return f"{given}{rel}" if given.endswith("/") else f"{given}/{rel}"
-
-
-def _extract_archive(archive: Path) -> Path:
-    """Unpack an archive once into the cache, named by its content hash; never outside that folder."""
-    digest = hashlib.blake2b(archive.read_bytes(), digest_size=16).hexdigest()
-    base = cache_dir() or Path(tempfile.gettempdir()) / "weavergen"
-    target = base / "archives" / digest
-    if target.is_dir():
-        return target
-    tmp = Path(tempfile.mkdtemp(dir=base / "archives" if (base / "archives").is_dir() else None))
-    try:
-        if archive.name.endswith(".zip"):
-            with zipfile.ZipFile(archive) as zf:
-                for member in zf.namelist():
-                    dest = (tmp / member).resolve()
-                    if not dest.is_relative_to(tmp.resolve()):
-                        raise ValueError(f"archive member `{member}` escapes the archive")
-                zf.extractall(tmp)
-        else:
-            with tarfile.open(archive, "r:*") as tf:
-                tf.extractall(tmp, filter="data")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.replace(tmp, target)
-        except OSError:
-            shutil.rmtree(tmp, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return target
-
-
-def _is_dir(path: Path) -> bool:
-    """Whether `path` is a folder; a name the system refuses (too long, a NUL byte) is not one."""
-    try:
-        return path.is_dir()
-    except (OSError, ValueError):
-        return False
-
-
-def _single_top_folder(root: Path) -> Path:
-    """Archives usually wrap everything in one folder: look through it."""
-    entries = [p for p in root.iterdir() if not p.name.startswith(".")]
-    if len(entries) == 1 and entries[0].is_dir():
-        return entries[0]
-    return root
-
-
-def locate(path: str, base: Path | None = None) -> tuple[Path | None, Diagnostic | None]:
-    """Turn a registry path (folder, archive or remote URL, optional `[sub_folder]`) into a local folder."""
-    source, sub = split_vdir(path)
-    remote = parse_remote(source)
-    if remote is not None:
-        try:
-            local = fetch(remote)
-        except OSError as exc:
-            return None, fetch_diagnostic(path, remote, str(exc.strerror or exc))
-    else:
-        local = Path(source)
-        if base is not None and not local.is_absolute():
-            local = base / local  # a dependency's path is relative to its manifest, never to the cwd
-    try:
-        exists, is_file = local.exists(), local.is_file()
-    except (OSError, ValueError) as exc:  # a name too long, a NUL byte, a loop of links…
-        exists, is_file, reason = False, False, str(getattr(exc, "strerror", None) or exc)
-    else:
-        reason = "No such file or directory"
-    if not exists:
-        return None, Diagnostic(
-            code="RegistryNotFound",
-            message=f"The semantic convention registry is not found (path_or_url: {path}). {reason}.",
-            error={"RegistryNotFound": {"path_or_url": path, "error": reason}},
-            help="Check the `-r/--registry` path (a folder, or a .zip/.tar.gz archive)."
-            if base is None
-            else "A dependency's `registry_path` is read relative to the folder of its manifest.",
-        )
-    if is_file:
-        if not local.name.endswith(_ARCHIVE_SUFFIXES):
-            return None, Diagnostic(
-                code="InvalidRegistryArchive",
-                message=f"The registry archive `{path}` is invalid: Supported formats are: .tar.gz, .zip",
-                error={"InvalidRegistryArchive": {"archive": path, "error": "unsupported format"}},
-            )
-        try:
-            root = _single_top_folder(_extract_archive(local))
-        except (OSError, ValueError, zipfile.BadZipFile, tarfile.TarError) as exc:
-            return None, Diagnostic(
-                code="InvalidRegistryArchive",
-                message=f"The registry archive `{path}` is invalid: {exc}",
-                error={"InvalidRegistryArchive": {"archive": path, "error": str(exc)}},
-            )
-    else:
-        root = local
-    if sub:
-        root = root / sub
-        if not _is_dir(root):
-            return None, Diagnostic(
-                code="RegistryNotFound",
-                message=f"The semantic convention registry is not found (path_or_url: {path}). "
-                f"The sub-folder `{sub}` does not exist.",
-                error={"RegistryNotFound": {"path_or_url": path, "error": "sub-folder not found"}},
-            )
-    return root, None
-
-
-def _walk(root: Path, follow_symlinks: bool) -> Iterator[Path]:
-    """Every non-hidden file below root, in a stable order; each real folder and file once.
-
-    With `follow_symlinks` a link may lead back up the tree (a cycle) or to a folder seen already:
-    those are not entered again, so every real file is loaded once.
-    """
-    seen: set[tuple[int, int]] = set()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=follow_symlinks):
-        if follow_symlinks:
-            here = _identity(Path(dirpath))
-            if here is None or here in seen:
-                dirnames[:] = []
-                continue
-            seen.add(here)
-        dirnames[:] = sorted((d for d in dirnames if not d.startswith(".")), key=_links_last(dirpath))
-        for name in sorted(filenames, key=_links_last(dirpath)):
-            if name.startswith("."):
-                continue
-            path = Path(dirpath) / name
-            if not follow_symlinks and path.is_symlink():
-                continue
-            if follow_symlinks:
-                real = _identity(path)
-                if real is None or real in seen:
-                    continue
-                seen.add(real)
-            yield path
-
-
-def _links_last(folder: str) -> Callable[[str], tuple[bool, str]]:
-    """Sort names with real entries before symbolic links, so a file seen twice is named by its real path."""
-    return lambda name: (os.path.islink(os.path.join(folder, name)), name)
-
-
-def _identity(path: Path) -> tuple[int, int] | None:
-    """The device and inode a path leads to (None when it leads nowhere: a broken or looping link)."""
-    try:
-        st = path.stat()
-    except (OSError, ValueError):
-        return None
-    return (st.st_dev, st.st_ino)
 
 
 def load_file(abspath: Path, provenance: str, text: str | None = None) -> SpecFile:
@@ -408,13 +248,13 @@ def load_registry(
         reg.diagnostics.append(problem)
         return reg
     assert root is not None
-    reg.found = _is_dir(root)
+    reg.found = is_dir(root)
     _load_manifest(reg)
     if reg.manifest is not None and reg.name in _chain:
         reg.cyclic = True
         return reg
     candidates: list[Path] = []
-    for file in _walk(root, follow_symlinks):
+    for file in walk_files(root, follow_symlinks):
         if file.suffix in (".yaml", ".yml") and file.name not in _SKIPPED:
             candidates.append(file)
         elif file.suffix == ".rego":

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from lsprotocol import types as t
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
@@ -36,11 +37,33 @@ T = TypeVar("T")
 POLL_SECONDS = 2.0
 
 
+_ANSWERED = object()
+"""Stands for a request already answered with an error while it was being read."""
+
+
+class _Protocol(LanguageServerProtocol):
+    """pygls's protocol, except that a request whose parameters do not fit their type (a position with
+    `line: -1`, a string for a number) is answered with an `InvalidParams` error instead of dropped."""
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if "method" not in data or "id" not in data or not isinstance(data["id"], int | str):
+                raise
+            self._send_response(data["id"], error=exc.to_response_error())
+            return _ANSWERED
+
+    def handle_message(self, message: Any) -> None:
+        if message is not _ANSWERED:
+            super().handle_message(message)
+
+
 class WeavergenServer(LanguageServer):
     """A language server over one or more registry workspaces."""
 
     def __init__(self) -> None:
-        super().__init__("weavergen", __version__, protocol_cls=LanguageServerProtocol)
+        super().__init__("weavergen", __version__, protocol_cls=_Protocol)
         self.settings = Settings()
         self.workspaces: list[RegistryWorkspace] = []
         self.pending: dict[str, asyncio.Task[None]] = {}
@@ -153,7 +176,12 @@ class WeavergenServer(LanguageServer):
         lines = Lines(text, codec)
         cache: dict[str, Lines] = {path: lines}
         out = []
-        extra = [*livecheck.diagnostics(self, ws, path), *regenerate.diagnostics(self, ws, path)]
+        extra: list[Any] = []
+        for hook in (livecheck.diagnostics, regenerate.diagnostics):
+            try:
+                extra.extend(hook(self, ws, path))
+            except Exception:  # an add-on's failure must not cost the file its check diagnostics
+                log.exception("%s.diagnostics failed for %s", hook.__module__, path)
         for d in [*ws.diagnostics(path), *extra]:
             for r in d.related:
                 if r.file not in cache:
@@ -347,7 +375,15 @@ async def did_change(ls: WeavergenServer, params: t.DidChangeTextDocumentParams)
         old.cancel()
     if not ls.ready.is_set():
         await ls.ready.wait()
-    ls.pending[uri] = asyncio.ensure_future(ls.recheck(uri, debounce if burst else 0.0))
+    task = asyncio.ensure_future(ls.recheck(uri, debounce if burst else 0.0))
+    task.add_done_callback(_log_failure)
+    ls.pending[uri] = task
+
+
+def _log_failure(task: asyncio.Task[Any]) -> None:
+    """A background re-check that failed says so in the log instead of vanishing."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("re-check failed", exc_info=task.exception())
 
 
 @server.feature(t.TEXT_DOCUMENT_DID_SAVE, t.SaveOptions(include_text=False))
