@@ -236,7 +236,7 @@ def parse(text: str, path: str, digest: str | None = None, budget: YamlBudget | 
         doc.failed = True
         return doc
     if node is not None:
-        problem = measure(node, budget or YamlBudget.current())
+        problem = measure(node, budget or YamlBudget.current(), anchors="&" in text)
         if problem is not None:
             doc.diagnostics.append(_budget_diagnostic(problem, path))
             doc.failed = True

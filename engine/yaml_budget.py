@@ -130,10 +130,31 @@ class _Meter:
         )
 
 
-def measure(root: Node, budget: YamlBudget) -> BudgetProblem | None:
-    """None when the document fits the budget, else the first problem found (in document order)."""
+def measure(root: Node, budget: YamlBudget, anchors: bool = True) -> BudgetProblem | None:
+    """None when the document fits the budget, else the first problem found (in document order).
+
+    `anchors=False` (the text has no `&`, so no node is shared) checks only the depth, more cheaply.
+    """
+    if not anchors:
+        return _depth_only(root, budget)
     try:
         _Meter(budget).visit(root, 1, root)
     except _Exceeded as exc:
         return exc.problem
+    return None
+
+
+def _depth_only(root: Node, budget: YamlBudget) -> BudgetProblem | None:
+    """The nesting check of a document without anchors: a plain walk, no memo."""
+    stack: list[tuple[Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, ScalarNode):
+            continue
+        if depth > budget.max_depth:
+            return _Meter(budget)._too_deep(node)
+        if isinstance(node, MappingNode):
+            stack.extend((v, depth + 1) for _, v in reversed(node.value))
+        else:
+            stack.extend((c, depth + 1) for c in reversed(node.value))
     return None
