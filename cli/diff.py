@@ -16,6 +16,7 @@ import typer
 from weavergen.cli.registry import (
     DiagnosticFormatOption,
     DiagnosticStdoutOption,
+    DiagnosticTemplateOption,
     FollowSymlinksOption,
     IncludeUnreferencedOption,
     RegistryOption,
@@ -76,6 +77,7 @@ def diff_command(
     include_unreferenced: IncludeUnreferencedOption = None,
     diagnostic_format: DiagnosticFormatOption = None,
     diagnostic_stdout: DiagnosticStdoutOption = None,
+    diagnostic_template: DiagnosticTemplateOption = None,
 ) -> None:
     """Generate a diff between two versions of a semantic convention registry.
 
@@ -102,6 +104,7 @@ def diff_command(
         include_unreferenced=include_unreferenced,
         diagnostic_format=diagnostic_format,
         diagnostic_stdout=diagnostic_stdout,
+        diagnostic_template=diagnostic_template,
     )
     code, outputs = _run_command("registry_diff", {}, overrides, options)
     diff = outputs.get("diff")

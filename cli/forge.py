@@ -6,7 +6,6 @@ Thin adapters: flags are layered with `.weaver.toml` as for `registry check`, th
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -17,6 +16,7 @@ from weavergen.cli.main import BOOL_FLAGS
 from weavergen.cli.registry import (
     DiagnosticFormatOption,
     DiagnosticStdoutOption,
+    DiagnosticTemplateOption,
     FollowSymlinksOption,
     FutureOption,
     IncludeUnreferencedOption,
@@ -69,14 +69,19 @@ def _settings(overrides: CheckOverrides, options: GlobalOptions) -> CheckSetting
 
 
 def _report(diagnostics: list[Diagnostic], settings: CheckSettings, source: object, quiet: bool) -> int:
+    from weavergen.cli.registry import render_diagnostics
     from weavergen.diagnostics import has_error
-    from weavergen.render import render
 
     stream = sys.stdout if settings.diagnostic_stdout else sys.stderr
-    fmt = settings.diagnostic_format
-    if diagnostics or fmt not in ("json", "gh_workflow_command"):
-        color = fmt == "ansi" and stream.isatty() and not os.environ.get("NO_COLOR")
-        _write(stream, render(diagnostics, fmt, source=source, color=color, summary=not quiet))  # type: ignore[arg-type]
+    text = render_diagnostics(
+        diagnostics,
+        source,
+        settings.diagnostic_format,
+        stream,
+        quiet=quiet,
+        template=settings.diagnostic_template,
+    )
+    _write(stream, text)
     return 1 if has_error(diagnostics) else 0
 
 
@@ -111,6 +116,7 @@ def generate_command(
     include_unreferenced: IncludeUnreferencedOption = None,
     diagnostic_format: DiagnosticFormatOption = None,
     diagnostic_stdout: DiagnosticStdoutOption = None,
+    diagnostic_template: DiagnosticTemplateOption = None,
 ) -> None:
     """Generates artifacts from a semantic convention registry.
 
@@ -135,6 +141,7 @@ def generate_command(
             include_unreferenced=include_unreferenced,
             diagnostic_format=diagnostic_format,
             diagnostic_stdout=diagnostic_stdout,
+            diagnostic_template=diagnostic_template,
         ),
         options,
     )
@@ -193,6 +200,7 @@ def update_markdown_command(
     include_unreferenced: IncludeUnreferencedOption = None,
     diagnostic_format: DiagnosticFormatOption = None,
     diagnostic_stdout: DiagnosticStdoutOption = None,
+    diagnostic_template: DiagnosticTemplateOption = None,
 ) -> None:
     """Update markdown files that contain markers indicating the templates used to update the sections.
 
@@ -214,6 +222,7 @@ def update_markdown_command(
             include_unreferenced=include_unreferenced,
             diagnostic_format=diagnostic_format,
             diagnostic_stdout=diagnostic_stdout,
+            diagnostic_template=diagnostic_template,
         ),
         options,
     )

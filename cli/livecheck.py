@@ -18,6 +18,7 @@ from weavergen.cli.main import BOOL_FLAGS
 from weavergen.cli.registry import (
     DiagnosticFormatOption,
     DiagnosticStdoutOption,
+    DiagnosticTemplateOption,
     FollowSymlinksOption,
     IncludeUnreferencedOption,
     PolicyOption,
@@ -58,6 +59,7 @@ def _overrides(
     include_unreferenced: bool | None,
     diagnostic_format: str | None,
     diagnostic_stdout: bool | None,
+    diagnostic_template: str | None,
 ) -> CheckOverrides:
     from weavergen.config import CheckOverrides
 
@@ -71,6 +73,7 @@ def _overrides(
         include_unreferenced=include_unreferenced,
         diagnostic_format=diagnostic_format,
         diagnostic_stdout=diagnostic_stdout,
+        diagnostic_template=diagnostic_template,
     )
 
 
@@ -85,6 +88,7 @@ def live_check_command(
     include_unreferenced: IncludeUnreferencedOption = None,
     diagnostic_format: DiagnosticFormatOption = None,
     diagnostic_stdout: DiagnosticStdoutOption = None,
+    diagnostic_template: DiagnosticTemplateOption = None,
     input_source: Annotated[
         str,
         typer.Option(
@@ -218,7 +222,7 @@ def live_check_command(
     (weaver's JSON samples, OTLP/JSON, or the OTLP JSON file exporter's lines). Exits 1 when a finding
     reaches --fail-on or the input is invalid.
     """
-    from weavergen.livecheck.report import template_target
+    from weavergen.forge.context_render import template_target
     from weavergen.livecheck.run import LiveCheckControl, register_control, release_control
 
     options: GlobalOptions = ctx.obj
@@ -230,7 +234,7 @@ def live_check_command(
         )
     overrides = _overrides(
         options, registry, policy, skip_policies, v2, follow_symlinks, include_unreferenced,
-        diagnostic_format, diagnostic_stdout,
+        diagnostic_format, diagnostic_stdout, diagnostic_template,
     )  # fmt: skip
     stream = not no_stream and output is None and fmt in ("ansi", "jsonl") and not templated
     color = fmt == "ansi" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
@@ -274,7 +278,17 @@ def live_check_command(
         raise typer.Exit(code or 1)
     if outcome.diagnostics:
         err = sys.stdout if settings.diagnostic_stdout else sys.stderr
-        _write(err, _render(outcome.diagnostics, None, settings.diagnostic_format, err, quiet=options.quiet))
+        _write(
+            err,
+            _render(
+                outcome.diagnostics,
+                None,
+                settings.diagnostic_format,
+                err,
+                quiet=options.quiet,
+                template=settings.diagnostic_template,
+            ),
+        )
     if templated:
         code = max(code, _write_templated(outcome, templates, fmt, output, settings.diagnostic_format))
     else:
@@ -287,7 +301,7 @@ def _write_templated(
 ) -> int:
     """The report rendered by the user's templates: to stdout, or as files into the -o folder."""
     from weavergen.forge import write_outputs
-    from weavergen.livecheck.report import render_with_templates
+    from weavergen.forge.context_render import render_with_templates
 
     if output in ("none", "http"):
         return 0
@@ -388,6 +402,7 @@ def emit_command(
     include_unreferenced: IncludeUnreferencedOption = None,
     diagnostic_format: DiagnosticFormatOption = None,
     diagnostic_stdout: DiagnosticStdoutOption = None,
+    diagnostic_template: DiagnosticTemplateOption = None,
     stdout: Annotated[
         bool, typer.Option("--stdout/--no-stdout", help="Write the telemetry to standard output.")
     ] = False,
@@ -408,7 +423,7 @@ def emit_command(
     options: GlobalOptions = ctx.obj
     overrides = _overrides(
         options, registry, policy, skip_policies, v2, follow_symlinks, include_unreferenced,
-        diagnostic_format, diagnostic_stdout,
+        diagnostic_format, diagnostic_stdout, diagnostic_template,
     )  # fmt: skip
     params = {"endpoint": endpoint, "stdout": stdout}
     code, run, _ = _checked(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -38,6 +38,7 @@ class GlobalOptions:
     quiet: bool = False
     future: bool = False
     config: Path | None = None
+    allow_git_credentials: bool = False
 
 
 app = typer.Typer(
@@ -83,26 +84,48 @@ def root(
             dir_okay=False,
         ),
     ] = None,
+    allow_git_credentials: Annotated[
+        bool,
+        typer.Option(
+            "--allow-git-credentials",
+            help="Let git use your credential helpers and global git config when cloning a registry "
+            "(by default clones are isolated from both, as in weaver).",
+        ),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option("--version", help="Print the version and exit.", callback=_print_version, is_eager=True),
     ] = False,
 ) -> None:
     """Manage semantic convention registries (OpenTelemetry Weaver compatible)."""
-    ctx.obj = GlobalOptions(debug=debug, quiet=quiet, future=future, config=config)
+    ctx.obj = GlobalOptions(
+        debug=debug, quiet=quiet, future=future, config=config, allow_git_credentials=allow_git_credentials
+    )
+    if allow_git_credentials:
+        from weavergen.remote import allow_git_credentials as _allow
+
+        _allow()
 
 
 def expand_bool_flags(args: list[str]) -> list[str]:
-    """Rewrite weaver's `--flag=true|false` into the `--flag` / `--no-flag` forms Typer parses."""
+    """Rewrite weaver's `--flag=true|false` and `--flag true|false` into the `--flag` / `--no-flag` forms
+    Typer parses (clap's optional boolean value may follow the flag as the next argument)."""
     out: list[str] = []
-    for index, arg in enumerate(args):
+    index = 0
+    while index < len(args):
+        arg = args[index]
         if arg == "--":
             out.extend(args[index:])
             break
         name, eq, value = arg.partition("=")
-        if not eq or name not in BOOL_FLAGS:
+        index += 1
+        if name not in BOOL_FLAGS:
             out.append(arg)
-        elif value == "true":
+            continue
+        if not eq and index < len(args) and args[index] in ("true", "false"):
+            value, eq = args[index], "="
+            index += 1
+        if not eq or value == "true":
             out.append(name)
         elif value == "false":
             out.append(BOOL_FLAGS[name])
@@ -114,11 +137,52 @@ def expand_bool_flags(args: list[str]) -> list[str]:
     return out
 
 
+# weaver's global options are `global = true` in clap: accepted after any subcommand too.
+GLOBAL_FLAGS = ("--debug", "--quiet", "--future", "--allow-git-credentials")
+GLOBAL_VALUED = ("--config",)
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """Move weaver's global options written after the subcommand (`registry emit --quiet`) before it,
+    unless that subcommand has an option of the same name (`registry generate --config` is weaver.yaml)."""
+    import typer.main
+
+    command: Any = typer.main.get_command(app)
+    index = 0
+    while index < len(args) and args[index].startswith("-"):
+        index += 2 if args[index] in GLOBAL_VALUED else 1
+    while index < len(args) and hasattr(command, "commands") and args[index] in command.commands:
+        command = command.commands[args[index]]
+        index += 1
+    local = {opt for param in getattr(command, "params", []) for opt in (*param.opts, *param.secondary_opts)}
+    head, tail = list(args[:index]), list(args[index:])
+    hoisted: list[str] = []
+    rest: list[str] = []
+    position = 0
+    while position < len(tail):
+        arg = tail[position]
+        if arg == "--":
+            rest.extend(tail[position:])
+            break
+        name = arg.partition("=")[0]
+        if name in GLOBAL_FLAGS and "=" not in arg and name not in local:
+            hoisted.append(arg)
+        elif name in GLOBAL_VALUED and name not in local:
+            hoisted.append(arg)
+            if "=" not in arg and position + 1 < len(tail):
+                position += 1
+                hoisted.append(tail[position])
+        else:
+            rest.append(arg)
+        position += 1
+    return [*hoisted, *head, *rest]
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: `weavergen …`."""
     args = sys.argv[1:] if argv is None else argv
     try:
-        args = expand_bool_flags(args)
+        args = hoist_global_options(expand_bool_flags(args))
     except typer.BadParameter as exc:
         exc.show()
         raise SystemExit(exc.exit_code) from None
@@ -128,4 +192,5 @@ def main(argv: list[str] | None = None) -> None:
 from weavergen.cli import diff as _diff  # noqa: E402, F401 - registers `registry diff`
 from weavergen.cli import forge as _forge  # noqa: E402, F401 - registers `registry generate`, `update-markdown`
 from weavergen.cli import livecheck as _livecheck  # noqa: E402, F401 - registers `registry live-check`, `emit`
+from weavergen.cli import package as _package  # noqa: E402, F401 - registers `registry package`
 from weavergen.cli import regenerate as _regenerate  # noqa: E402, F401 - registers `regenerate`

@@ -88,6 +88,15 @@ DiagnosticStdoutOption = Annotated[
         help=_bool_help("Write the diagnostics to stdout instead of stderr.", "--diagnostic-stdout"),
     ),
 ]
+DiagnosticTemplateOption = Annotated[
+    str | None,
+    typer.Option(
+        "--diagnostic-template",
+        metavar="<DIAGNOSTIC_TEMPLATE>",
+        help="Folder of diagnostic templates: its `<format>` sub-folder (weaver.yaml + MiniJinja) renders "
+        "the diagnostics instead of the built-in renderer. [default: diagnostic_templates]",
+    ),
+]
 PolicyOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -127,6 +136,7 @@ def check(
     include_unreferenced: IncludeUnreferencedOption = None,
     diagnostic_format: DiagnosticFormatOption = None,
     diagnostic_stdout: DiagnosticStdoutOption = None,
+    diagnostic_template: DiagnosticTemplateOption = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", help="Minimal output: no progress bar, no summary.")
     ] = False,
@@ -150,6 +160,7 @@ def check(
         include_unreferenced=include_unreferenced,
         diagnostic_format=diagnostic_format,
         diagnostic_stdout=diagnostic_stdout,
+        diagnostic_template=diagnostic_template,
     )
     raise typer.Exit(run_check(overrides, options, quiet=quiet or options.quiet))
 
@@ -183,7 +194,17 @@ def _checked(
     report = run.context.report if run is not None else None
     if diagnostics or render_empty:
         stream = sys.stdout if settings.diagnostic_stdout else sys.stderr
-        _write(stream, _render(diagnostics, report, settings.diagnostic_format, stream, quiet=quiet))
+        _write(
+            stream,
+            _render(
+                diagnostics,
+                report,
+                settings.diagnostic_format,
+                stream,
+                quiet=quiet,
+                template=settings.diagnostic_template,
+            ),
+        )
     return (1 if has_error(diagnostics) else 0), run, settings
 
 
@@ -210,14 +231,39 @@ def _run_workflow(
 
 
 def _render(
-    diagnostics: list[Diagnostic], report: CheckReport | None, fmt: str, stream: TextIO, *, quiet: bool
+    diagnostics: list[Diagnostic],
+    report: CheckReport | None,
+    fmt: str,
+    stream: TextIO,
+    *,
+    quiet: bool,
+    template: str | None = None,
 ) -> str:
+    source = report.source if report is not None else None
+    return render_diagnostics(diagnostics, source, fmt, stream, quiet=quiet, template=template)
+
+
+def render_diagnostics(
+    diagnostics: list[Diagnostic],
+    source: Any,
+    fmt: str,
+    stream: TextIO,
+    *,
+    quiet: bool,
+    template: str | None = None,
+) -> str:
+    """Diagnostics in `fmt`: by the user's `<template>/<fmt>` folder when there is one (weaver's
+    diagnostic templates), else by the built-in renderer."""
+    from weavergen.diagnostic_templates import render_with_template
     from weavergen.render import render
 
-    if not diagnostics and fmt in ("json", "gh_workflow_command"):
+    if template is not None and diagnostics:
+        text = render_with_template(diagnostics, fmt, template, source=source)
+        if text is not None:
+            return text
+    if not diagnostics and fmt not in ("ansi", "sarif"):
         return ""  # weaver renders nothing at all when a run collected no diagnostic
     color = fmt == "ansi" and stream.isatty() and not os.environ.get("NO_COLOR")
-    source = report.source if report is not None else None
     return render(diagnostics, fmt, source=source, color=color, summary=not quiet)
 
 
@@ -331,6 +377,7 @@ def resolve_command(
     include_unreferenced: IncludeUnreferencedOption = None,
     diagnostic_format: DiagnosticFormatOption = None,
     diagnostic_stdout: DiagnosticStdoutOption = None,
+    diagnostic_template: DiagnosticTemplateOption = None,
     lineage: Annotated[
         bool, typer.Option("--lineage", help="Accepted for weaver compatibility (no-op).")
     ] = False,
@@ -354,6 +401,7 @@ def resolve_command(
         include_unreferenced=include_unreferenced,
         diagnostic_format=diagnostic_format,
         diagnostic_stdout=diagnostic_stdout,
+        diagnostic_template=diagnostic_template,
     )
     code, outputs = _run_command("registry_resolve", {"format": fmt}, overrides, options)
     text = outputs.get("text")
@@ -388,6 +436,7 @@ def stats_command(
     include_unreferenced: IncludeUnreferencedOption = None,
     diagnostic_format: DiagnosticFormatOption = None,
     diagnostic_stdout: DiagnosticStdoutOption = None,
+    diagnostic_template: DiagnosticTemplateOption = None,
 ) -> None:
     """Calculate a set of general statistics on a semantic convention registry.
 
@@ -408,6 +457,7 @@ def stats_command(
         include_unreferenced=include_unreferenced,
         diagnostic_format=diagnostic_format,
         diagnostic_stdout=diagnostic_stdout,
+        diagnostic_template=diagnostic_template,
     )
     code, outputs = _run_command("registry_stats", {}, overrides, options)
     stats = outputs.get("stats")
@@ -426,8 +476,8 @@ def json_schema_command(
             "-j",
             "--json-schema",
             metavar="<JSON_SCHEMA>",
-            help="resolved-registry, semconv-group, semconv-definition-v2, policy-finding or diff. "
-            "[default: resolved-registry]",
+            help="resolved-registry, semconv-group, semconv-definition-v2, policy-finding, diff, diff-v2, "
+            "definition-manifest-v2, publication-manifest-v2 or weaver-config. [default: resolved-registry]",
         ),
     ] = "resolved-registry",
     output: Annotated[
@@ -436,6 +486,9 @@ def json_schema_command(
             "-o", "--output", metavar="<OUTPUT>", help="Write to this file (atomically), not stdout."
         ),
     ] = None,
+    diagnostic_format: DiagnosticFormatOption = None,
+    diagnostic_stdout: DiagnosticStdoutOption = None,
+    diagnostic_template: DiagnosticTemplateOption = None,
 ) -> None:
     """Generate the JSON Schema of a registry file, the resolved registry, or a policy finding."""
     from weavergen.check import CheckOptions
@@ -445,7 +498,18 @@ def json_schema_command(
 
     run = run_workflow("registry_json_schema", {"kind": kind}, RunContext(CheckOptions(registry="")))
     if run.failed or "schema" not in run.context.outputs:
-        _write(sys.stderr, "\n".join(f"error: {d.message}" for d in run.diagnostics))
+        stream = sys.stdout if diagnostic_stdout else sys.stderr
+        _write(
+            stream,
+            _render(
+                run.diagnostics,
+                None,
+                diagnostic_format or "ansi",
+                stream,
+                quiet=False,
+                template=diagnostic_template or "diagnostic_templates",
+            ),
+        )
         raise typer.Exit(1)
     try:
         text = to_json(run.context.outputs["schema"])
@@ -478,10 +542,15 @@ def search_command(
     limit: Annotated[
         int, typer.Option("--limit", min=0, help="Show at most this many results; 0 shows all. [default: 20]")
     ] = 20,
+    v2: V2Option = None,
+    lineage: Annotated[
+        bool, typer.Option("--lineage", help="Accepted for weaver compatibility (no-op).")
+    ] = False,
     follow_symlinks: FollowSymlinksOption = None,
     include_unreferenced: IncludeUnreferencedOption = None,
     diagnostic_format: DiagnosticFormatOption = None,
     diagnostic_stdout: DiagnosticStdoutOption = None,
+    diagnostic_template: DiagnosticTemplateOption = None,
 ) -> None:
     """Search the attributes, metrics, spans, events and entities of a registry, best match first.
 
@@ -495,11 +564,13 @@ def search_command(
     overrides = CheckOverrides(
         registry=registry,
         skip_policies=True,
+        v2=v2,
         future=options.future,
         follow_symlinks=follow_symlinks,
         include_unreferenced=include_unreferenced,
         diagnostic_format=diagnostic_format,
         diagnostic_stdout=diagnostic_stdout,
+        diagnostic_template=diagnostic_template,
     )
     code, outputs = _run_command("registry_search", {"query": query, "limit": limit}, overrides, options)
     hits = outputs.get("hits")

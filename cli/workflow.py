@@ -153,17 +153,24 @@ def spans_command(
         typer.Option("--format", metavar="[tree|json|mermaid]", help="tree, json or a Mermaid gantt chart."),
     ] = "tree",
     back: Annotated[int, typer.Option("--back", min=0, help="0 is the last run, 1 the one before…")] = 0,
+    registry: Annotated[
+        str | None,
+        typer.Option(
+            "-r", "--registry", help="Only the runs on this registry (default: the last run on any registry)."
+        ),
+    ] = None,
 ) -> None:
-    """Show the spans of the last workflow run (weavergen keeps the last 20 runs)."""
-    from weavergen.telemetry import load_run, span_tree, spans_gantt, stored_runs
+    """Show the spans of the last workflow run (weavergen keeps the last 20 runs of each registry)."""
+    from weavergen.runs import load_run, span_tree, spans_gantt, stored_runs
 
     if fmt not in ("tree", "json", "mermaid"):
         raise typer.BadParameter(f"{fmt!r} is not one of tree, json, mermaid", param_hint="'--format'")
-    runs = stored_runs()
+    runs = stored_runs(registry)
     if back >= len(runs):
+        which = f" on {registry}" if registry else ""
         typer.echo(
-            "No workflow run is recorded yet (or the cache is off): run a command such as "
-            "`weavergen registry check` first.",
+            f"No workflow run is recorded{which} yet (or the cache is off): run a command such as "
+            f"`weavergen registry check{f' -r {registry}' if registry else ''}` first.",
             err=True,
         )
         raise typer.Exit(1)

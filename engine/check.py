@@ -62,10 +62,18 @@ def check_registry(options: CheckOptions, progress: Progress | None = None) -> C
 
 
 def load_step(
-    options: CheckOptions, progress: Progress | None = None
+    options: CheckOptions, progress: Progress | None = None, loaded: LoadedRegistry | None = None
 ) -> tuple[LoadedRegistry, list[Diagnostic]]:
-    """Load the registry and its dependencies; the loading diagnostics, dependency errors included."""
-    registry = load_registry(options.registry, follow_symlinks=options.follow_symlinks, progress=progress)
+    """Load the registry and its dependencies; the loading diagnostics, dependency errors included.
+
+    `loaded`: a registry the caller already holds (the language server's, with the editor's unsaved text)
+    is checked as it is instead of being read from disk.
+    """
+    registry = (
+        loaded
+        if loaded is not None
+        else load_registry(options.registry, follow_symlinks=options.follow_symlinks, progress=progress)
+    )
     diagnostics = registry.all_diagnostics()
     diagnostics.extend(_dependency_errors(registry))
     return registry, diagnostics

@@ -135,6 +135,10 @@ class CheckOverrides:
     include_unreferenced: bool | None = None
     diagnostic_format: str | None = None
     diagnostic_stdout: bool | None = None
+    diagnostic_template: str | None = None
+
+
+DEFAULT_DIAGNOSTIC_TEMPLATE = "diagnostic_templates"
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +149,7 @@ class CheckSettings:
     diagnostic_format: str
     diagnostic_stdout: bool
     config_path: Path | None
+    diagnostic_template: str = DEFAULT_DIAGNOSTIC_TEMPLATE
 
 
 def discover(start: Path) -> Path | None:
@@ -201,11 +206,17 @@ def resolve_check_settings(config: ProjectConfig, cli: CheckOverrides) -> CheckS
         follow_symlinks=_pick(cli.follow_symlinks, toml.registry.follow_symlinks),
         include_unreferenced=_pick(cli.include_unreferenced, toml.registry.include_unreferenced),
     )
+    template = cli.diagnostic_template or (
+        config.resolve(toml.diagnostics.template)
+        if toml.diagnostics.template
+        else DEFAULT_DIAGNOSTIC_TEMPLATE
+    )
     return CheckSettings(
         options=options,
-        diagnostic_format=_diagnostic_format(config, cli.diagnostic_format),
+        diagnostic_format=_diagnostic_format(config, cli.diagnostic_format, template),
         diagnostic_stdout=_pick(cli.diagnostic_stdout, toml.diagnostics.stdout),
         config_path=config.path,
+        diagnostic_template=template,
     )
 
 
@@ -229,7 +240,7 @@ def _registry(config: ProjectConfig, cli: CheckOverrides) -> str:
     )
 
 
-def _diagnostic_format(config: ProjectConfig, cli: str | None) -> str:
+def _diagnostic_format(config: ProjectConfig, cli: str | None, template: str) -> str:
     if cli is not None:
         fmt, path, (line, column) = cli, None, (None, None)
         origin = "--diagnostic-format"
@@ -239,8 +250,8 @@ def _diagnostic_format(config: ProjectConfig, cli: str | None) -> str:
         origin = "[diagnostics] format"
     else:
         return DEFAULT_FORMAT
-    if fmt in FORMATS:
-        return fmt
+    if fmt in FORMATS or (Path(template) / fmt).is_dir():
+        return fmt  # a built-in format, or a folder of the diagnostic templates (weaver's custom formats)
     close = difflib.get_close_matches(fmt, FORMATS, n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
     raise ConfigError(

@@ -8,6 +8,7 @@ carries a file and a range, and related locations (the other definition of a dup
 from __future__ import annotations
 
 import os
+import unicodedata
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -124,3 +125,30 @@ def internal_error(message: str, file: str | None = None) -> Diagnostic:
         "Please report it with the input that caused it.",
         file=file,
     )
+
+
+def rust_debug_option(value: str | None) -> str:
+    """Rust's `{:?}` of an `Option<String>`: `Some("…")` with Debug escaping, or `None`."""
+    return "None" if value is None else f"Some({rust_debug_str(value)})"
+
+
+_SIMPLE_ESCAPES = {"\0": "\\0", "\t": "\\t", "\r": "\\r", "\n": "\\n", "\\": "\\\\", '"': '\\"'}
+
+
+def rust_debug_str(value: str) -> str:
+    """Rust's `{:?}` of a `str`: quoted, with `\\"`, `\\\\`, `\\n`… and `\\u{…}` for unprintable chars."""
+    out = ['"']
+    for char in value:
+        if char in _SIMPLE_ESCAPES:
+            out.append(_SIMPLE_ESCAPES[char])
+        elif unicodedata.category(char) in ("Mn", "Me") or not char.isprintable():
+            out.append(f"\\u{{{ord(char):x}}}")
+        else:
+            out.append(char)
+    out.append('"')
+    return "".join(out)
+
+
+def rust_debug_list(values: list[str]) -> str:
+    """Rust's `{:?}` of a `Vec<String>`: `["a", "b"]`, as weaver's messages print id lists."""
+    return "[" + ", ".join(rust_debug_str(v) for v in values) + "]"

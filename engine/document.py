@@ -232,7 +232,14 @@ def parse(text: str, path: str, digest: str | None = None, budget: YamlBudget | 
         doc.failed = True
         return doc
     except yaml.YAMLError as exc:
-        doc.diagnostics.append(Diagnostic(code="DeserializationError", message=str(exc), file=path))
+        doc.diagnostics.append(
+            Diagnostic(
+                code="DeserializationError",
+                message=str(exc),
+                file=path,
+                error=deserialization_error(path, str(exc)),
+            )
+        )
         doc.failed = True
         return doc
     if node is not None:
@@ -252,6 +259,7 @@ def _budget_diagnostic(problem: BudgetProblem, path: str) -> Diagnostic:
         message=f"{problem.message} at line {line + 1} column {column + 1}",
         file=path,
         range=Range.of(*problem.span),
+        error=deserialization_error(path, f"{problem.message} at line {line + 1} column {column + 1}"),
         help=problem.help,
     )
 
@@ -275,6 +283,7 @@ def char_diagnostic(text: str, index: int, path: str, problem: str, help: str) -
         message=f"{problem} at line {line + 1} column {column + 1}",
         file=path,
         range=Range.of(line, column, line, column + 1),
+        error=deserialization_error(path, f"{problem} at line {line + 1} column {column + 1}"),
         help=help,
     )
 
@@ -285,6 +294,11 @@ def decode(data: bytes) -> tuple[str, int | None]:
         return data.decode("utf-8"), None
     except UnicodeDecodeError as exc:
         return data.decode("utf-8", "replace"), len(data[: exc.start].decode("utf-8", "replace"))
+
+
+def deserialization_error(path: str, error: str) -> dict[str, Any]:
+    """weaver's `DeserializationError { path_or_url, error }` payload."""
+    return {"DeserializationError": {"path_or_url": path, "error": error}}
 
 
 def _syntax_diagnostic(exc: yaml.MarkedYAMLError, path: str) -> Diagnostic:
@@ -303,6 +317,7 @@ def _syntax_diagnostic(exc: yaml.MarkedYAMLError, path: str) -> Diagnostic:
         code="DeserializationError",
         message=message,
         file=path,
+        error=deserialization_error(path, message),
         range=rng,
         help="Fix the YAML syntax here; the other files of the registry are still checked.",
     )
@@ -325,6 +340,9 @@ def _scalar_of(node: ScalarNode, doc: Document) -> Any:
                 message=f"{exc} at line {mark.line + 1} column {mark.column + 1}",
                 file=doc.path,
                 range=Range.of(*_span(node)),
+                error=deserialization_error(
+                    doc.path, f"{exc} at line {mark.line + 1} column {mark.column + 1}"
+                ),
                 help="Write a value the tag allows, or quote the value to keep it as text.",
             )
         )
@@ -354,6 +372,7 @@ def _walk(node: Node, path: Path, doc: Document) -> Any:
                         code="DeserializationError",
                         message=f'duplicate entry with key "{key}"',
                         file=doc.path,
+                        error=deserialization_error(doc.path, f'duplicate entry with key "{key}"'),
                         range=Range.of(*_span(key_node)),
                         help="Remove one of the two entries; YAML mappings may not repeat a key.",
                     )

@@ -28,10 +28,13 @@ class AttrEntry:
     origin: str | None = None
     inherited: bool = False
     overridden: list[str] | None = None
+    name: str | None = None
 
     @property
     def key(self) -> str:
-        """The attribute name this entry defines or refers to."""
+        """The attribute name this entry defines or refers to (a `prefix: true` ref: the prefixed name)."""
+        if self.name is not None:
+            return self.name
         return str(self.spec.get("id") if "id" in self.spec else self.spec.get("ref", ""))
 
     @property
@@ -170,6 +173,9 @@ def v1_groups(spec: SpecFile, registry: str, dependency: bool) -> list[UGroup]:
             for a in attrs:
                 if not a.is_ref:
                     a.spec["id"] = f"{prefix}.{a.spec['id']}"
+                elif a.spec.get("prefix") is True:
+                    # weaver: a `prefix: true` ref defines `<group prefix>.<ref>` from the referenced one.
+                    a.name = f"{prefix}.{a.spec.get('ref')}"
         out.append(
             UGroup(
                 id=str(g["id"]),

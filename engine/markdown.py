@@ -196,6 +196,7 @@ class SnippetRenderer:
 
     def render_weaver(self, name: str | None, query: str, file: str, line: int) -> str | Diagnostic:
         """A `<!-- weaver [template:NAME] <jq> -->` snippet: the query's result is the template's root."""
+        from weavergen.forge.generate import filter_error
         from weavergen.forge.jq import JqError, jq_variables, run_jq
         from weavergen.forge.render import TemplateProblem, render_source
 
@@ -203,7 +204,9 @@ class SnippetRenderer:
         try:
             result = run_jq(query, self.v2_schema, jq_variables(self.params, with_params=False))
         except JqError as exc:
-            return Diagnostic(code="FilterError", message=str(exc), file=file, range=rng)
+            return Diagnostic(
+                code="FilterError", message=str(exc), file=file, range=rng, error=filter_error(str(exc))
+            )
         values = dict(result) if isinstance(result, dict) else {}
         values["params"] = self.params
         try:
@@ -326,6 +329,13 @@ def markdown_setup(
                 message=f"Target `{options.target}` not found in `{options.templates}`: "
                 f"no {SNIPPET_TEMPLATE} in {target_dir}",
                 file=options.templates,
+                error={
+                    "TargetNotSupported": {
+                        "root_path": options.templates,
+                        "target": options.target,
+                        "error": f"no {SNIPPET_TEMPLATE} in {target_dir}",
+                    }
+                },
                 help="update-markdown renders <templates>[/registry]/<target>/snippet.md.j2.",
             )
         )
@@ -384,7 +394,12 @@ def refresh_markdown(
             write_atomic(path, updated)
         except OutputError as exc:
             report.diagnostics.append(
-                Diagnostic(code="WriteGeneratedCodeFailed", message=str(exc), file=str(path))
+                Diagnostic(
+                    code="WriteGeneratedCodeFailed",
+                    message=str(exc),
+                    file=str(path),
+                    error={"WriteGeneratedCodeFailed": {"template": str(path), "error": str(exc)}},
+                )
             )
     if options.dry_run and report.changed:
         report.diagnostics.append(

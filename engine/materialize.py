@@ -171,7 +171,7 @@ class _Materializer:
             section = _SIGNALS.get(kind)
             if section is None:
                 continue
-            base_id = g.fields.get("extends")
+            base_id = g.lineage.get("extends_group")
             base = res.by_id.get(base_id) if base_id else None
             if base is not None and base.type != kind:
                 base = None
@@ -183,8 +183,10 @@ class _Materializer:
             else:
                 root = base
                 seen = {id(g), id(root)}
-                while root.fields.get("extends") and res.by_id.get(root.fields["extends"], root).type == kind:
-                    nxt = res.by_id.get(root.fields["extends"])
+                while (parent := root.lineage.get("extends_group")) and res.by_id.get(
+                    parent, root
+                ).type == kind:
+                    nxt = res.by_id.get(parent)
                     if nxt is None or id(nxt) in seen:  # two refinements extending each other: a cycle
                         break
                     seen.add(id(nxt))

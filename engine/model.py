@@ -8,9 +8,20 @@ registered in `TAGS` so that error locations can be mapped back to document path
 
 from __future__ import annotations
 
+import functools
+import typing
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 TAGS: dict[str, Any] = {}
@@ -80,13 +91,39 @@ AttributeTypeName = Literal[
 ]
 
 
-class _Strict(BaseModel):
+class _SerdeDefaults(BaseModel):
+    """serde_yaml reads a null (`attributes:` left empty) as an empty sequence or map wherever a defaulted
+    list or map is expected, so weaver accepts it; so do these models."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_collections(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        empty = _collection_fields(cls)
+        if not any(k in empty and v is None for k, v in data.items()):
+            return data
+        return {k: (empty[k]() if v is None and k in empty else v) for k, v in data.items()}
+
+
+@functools.cache
+def _collection_fields(cls: type[BaseModel]) -> dict[str, type]:
+    """The fields of a model that are a plain (not optional) list or dict with a default."""
+    out: dict[str, type] = {}
+    for name, info in cls.model_fields.items():
+        origin = typing.get_origin(info.annotation)
+        if origin in (list, dict) and not info.is_required():
+            out[info.alias or name] = origin
+    return out
+
+
+class _Strict(_SerdeDefaults):
     """Base of every file model: unknown keys rejected, no type coercion."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
-class _Lenient(BaseModel):
+class _Lenient(_SerdeDefaults):
     """Base of the few serde structs without `deny_unknown_fields` (extra keys ignored)."""
 
     model_config = ConfigDict(extra="ignore", strict=True)
@@ -831,7 +868,23 @@ class ManifestModel(BaseModel):
     name: str | None = Field(default=None, description="Legacy: the registry name.")
     semconv_version: str | None = Field(default=None, description="Legacy: the registry version.")
     schema_base_url: str | None = Field(default=None, description="Legacy: the base of the schema URL.")
-    file_format: str | None = Field(default=None, description="Must be absent in a definition manifest.")
+    file_format: str | None = Field(
+        default=None, description="Absent in a definition manifest; `manifest/2.0` in a publication manifest."
+    )
+    resolved_registry_uri: str | None = Field(
+        default=None, description="Publication manifest: where the `resolved/2.0` schema is, relative to it."
+    )
+    resolved_schema_uri: str | None = Field(
+        default=None, description="Publication manifest: deprecated name of `resolved_registry_uri`."
+    )
+
+    @field_validator("semconv_version", mode="before")
+    @classmethod
+    def _numeric_version(cls, value: Any) -> Any:
+        """weaver reads a legacy `semconv_version: 1.1` (a YAML number) as the text of that number."""
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)
+        return value
 
 
 V1_ADAPTER: TypeAdapter[SemConvSpecV1] = TypeAdapter(SemConvSpecV1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from weavergen.check import (
@@ -37,6 +38,8 @@ class RunContext:
 
     options: CheckOptions
     progress: Progress | None = None
+    preloaded: LoadedRegistry | None = None
+    """A registry already loaded by the caller (the editor's state): the load task takes it as it is."""
     registry: LoadedRegistry | None = None
     resolution: Resolution | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -99,7 +102,14 @@ def load(ctx: RunContext, registry: str | None = None, follow_symlinks: bool | N
     if follow_symlinks is not None:
         options = replace(options, follow_symlinks=bool(follow_symlinks))
     ctx.options = options
-    ctx.registry, diagnostics = load_step(options, ctx.progress)
+    preloaded = ctx.preloaded  # unless the task names another registry than the one the caller loaded
+    if (
+        preloaded is not None
+        and registry is not None
+        and Path(registry).resolve() != preloaded.root.resolve()
+    ):
+        preloaded = None
+    ctx.registry, diagnostics = load_step(options, ctx.progress, preloaded)
     ctx.add(diagnostics)
     return {"loaded": ctx.registry.found, "files": len(ctx.registry.files), **_summary(diagnostics)}
 
@@ -159,6 +169,36 @@ def serialize(ctx: RunContext, format: str | None = "yaml", v2: bool | None = No
     text = serialize_document(resolved_document(ctx.need_resolution(), use_v2), format, v2=use_v2)
     ctx.outputs["text"] = text
     return {"bytes": len(text.encode())}
+
+
+def package_check(
+    ctx: RunContext, v2: bool | None = None, resolved_registry_uri: str | None = None
+) -> dict[str, Any]:
+    """Whether the checked registry can be packaged (`--v2`, a definition manifest, the published URI)."""
+    from weavergen.package import PackageOptions, package_problem
+
+    use_v2 = ctx.options.v2 if v2 is None else bool(v2)
+    options = PackageOptions(ctx.options.registry, resolved_registry_uri=resolved_registry_uri, v2=use_v2)
+    problem = package_problem(options, ctx.need_resolution())
+    ctx.add([problem] if problem is not None else [])
+    return {"packageable": problem is None}
+
+
+def package_write(
+    ctx: RunContext, output: str | None = "output", resolved_registry_uri: str | None = None
+) -> dict[str, Any]:
+    """Write `resolved.yaml` and `manifest.yaml` of the packaged registry into OUTPUT."""
+    from pathlib import Path
+
+    from weavergen.output import OutputError
+    from weavergen.package import write_package
+
+    try:
+        written = write_package(ctx.need_resolution(), Path(output or "output"), str(resolved_registry_uri))
+    except (OSError, OutputError) as exc:
+        raise OperationError(f"cannot write the package to {output}: {exc}") from exc
+    ctx.outputs["written"] = [str(p) for p in written]
+    return {"written": len(written)}
 
 
 def stats(ctx: RunContext, v2: bool | None = None) -> dict[str, Any]:
@@ -355,6 +395,8 @@ OPERATIONS: dict[str, Operation] = {
         Operation("weaver.registry.check", report, "Collect the diagnostics into the check report."),
         Operation("weaver.registry.serialize", serialize, "Serialize the resolved registry."),
         Operation("weaver.registry.stats", stats, "Compute the registry statistics."),
+        Operation("weaver.package.check", package_check, "Check that the registry can be packaged."),
+        Operation("weaver.package.write", package_write, "Write the published artifact of the registry."),
         Operation("weaver.registry.search", search, "Search the registry."),
         Operation("weaver.schema.generate", json_schema, "Produce a JSON Schema."),
         Operation("weaver.registry.generate", render, "Render one target's templates (in a worker process)."),

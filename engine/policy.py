@@ -14,7 +14,6 @@ import json
 import os
 import re
 import stat
-import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +21,7 @@ from typing import Any
 import regorus
 
 from weavergen.cache import DiskCache
-from weavergen.diagnostics import Diagnostic, Range, Related, Severity
+from weavergen.diagnostics import Diagnostic, Range, Related, Severity, rust_debug_option, rust_debug_str
 
 # Weaver embeds `defaults/rego/semconv.rego` under this name; the rule names are an interface that
 # policies use (`data.semconv.registry_groups`…), the bodies follow weaver's documented behaviour.
@@ -388,28 +387,6 @@ def finding_subjects(finding: Finding) -> list[tuple[str, str]]:
 def compact_json(value: Any) -> str:
     """`serde_json::to_string` of a value with sorted keys (weaver's `context` rendering)."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def rust_debug_option(value: str | None) -> str:
-    """Rust's `{:?}` of an `Option<String>`: `Some("…")` with Debug escaping, or `None`."""
-    return "None" if value is None else f"Some({rust_debug_str(value)})"
-
-
-_SIMPLE_ESCAPES = {"\0": "\\0", "\t": "\\t", "\r": "\\r", "\n": "\\n", "\\": "\\\\", '"': '\\"'}
-
-
-def rust_debug_str(value: str) -> str:
-    """Rust's `{:?}` of a `str`: quoted, with `\\"`, `\\\\`, `\\n`… and `\\u{…}` for unprintable chars."""
-    out = ['"']
-    for char in value:
-        if char in _SIMPLE_ESCAPES:
-            out.append(_SIMPLE_ESCAPES[char])
-        elif unicodedata.category(char) in ("Mn", "Me") or not char.isprintable():
-            out.append(f"\\u{{{ord(char):x}}}")
-        else:
-            out.append(char)
-    out.append('"')
-    return "".join(out)
 
 
 def invalid_policy_diagnostic(file: str, text: str | None, error: str) -> Diagnostic:

@@ -24,6 +24,7 @@ from weavergen.yaml_budget import YamlBudget
 MANIFEST_NAMES = ("manifest.yaml", "registry_manifest.yaml")
 _SKIPPED = {"schema-next.yaml", *MANIFEST_NAMES}
 MAX_DEPENDENCY_DEPTH = 10
+PUBLICATION_FORMAT = "manifest/2.0"
 
 
 @dataclass(slots=True)
@@ -62,6 +63,13 @@ class Manifest:
     stability: str | None = None
     dependencies: list[Dependency] = field(default_factory=list)
     provenance: str | None = None
+    file_format: str | None = None
+    resolved_registry_uri: str | None = None
+
+    @property
+    def is_publication(self) -> bool:
+        """A publication manifest (`manifest/2.0`): the registry is its resolved schema, not definitions."""
+        return self.file_format == PUBLICATION_FORMAT
 
 
 @dataclass(slots=True)
@@ -79,6 +87,8 @@ class LoadedRegistry:
     cyclic: bool = False
     found: bool = False
     """Whether the registry path led to a folder (else `root` is only the path as given)."""
+    published: Any = None
+    published_path: str | None = None
 
     @property
     def schema_url(self) -> str:
@@ -230,6 +240,9 @@ def _manifest_from(model: Any, provenance: str) -> Manifest:
         stability=getattr(model, "stability", None),
         dependencies=deps,
         provenance=provenance,
+        file_format=getattr(model, "file_format", None),
+        resolved_registry_uri=getattr(model, "resolved_registry_uri", None)
+        or getattr(model, "resolved_schema_uri", None),
     )
 
 
@@ -252,6 +265,9 @@ def load_registry(
     _load_manifest(reg)
     if reg.manifest is not None and reg.name in _chain:
         reg.cyclic = True
+        return reg
+    if reg.manifest is not None and reg.manifest.is_publication:
+        _load_published(reg, root)
         return reg
     candidates: list[Path] = []
     for file in walk_files(root, follow_symlinks):
@@ -277,6 +293,29 @@ def load_registry(
             progress("load", i + 1, total)
     _load_dependencies(reg, follow_symlinks, (*_chain, reg.name))
     return reg
+
+
+def _load_published(reg: LoadedRegistry, root: Path) -> None:
+    """A published registry is its `resolved/2.0` schema; its dependencies are already folded into it."""
+    from weavergen.resolve.published import invalid_publication, published_problem
+
+    assert reg.manifest is not None
+    uri = reg.manifest.resolved_registry_uri or "resolved.yaml"
+    # A URL names where the artifact is published; the folder `registry package` wrote holds it under
+    # the URL's file name, and that copy is what is read (weavergen does not download single files).
+    local = uri.rsplit("/", 1)[-1] if "://" in uri else uri
+    reg.published_path = provenance_of(reg.path, local)
+    try:
+        doc = parse(_read(root / local), reg.published_path)
+    except (OSError, ValueError) as exc:  # missing, a name too long, a NUL byte
+        why = f"cannot read `{local}` (resolved_registry_uri: {uri}): {getattr(exc, 'strerror', None) or exc}"
+        reg.diagnostics.append(invalid_publication(reg.manifest.provenance, reg.path, why))
+        return
+    reg.diagnostics.extend(doc.diagnostics)
+    reg.published = doc.data
+    problem = published_problem(reg) if doc.ok else None
+    if problem is not None:
+        reg.diagnostics.append(problem)
 
 
 def _load_dependencies(reg: LoadedRegistry, follow_symlinks: bool, chain: tuple[str, ...]) -> None:

@@ -154,8 +154,21 @@ def _too_large(size: int | None, limit: int) -> str:
     )
 
 
+CREDENTIALS_ENV = "WEAVERGEN_ALLOW_GIT_CREDENTIALS"
+"""Set to 1 (what `--allow-git-credentials` does) to let git use the user's credential helpers and config."""
+
+
+def allow_git_credentials() -> None:
+    """Let later clones use the user's git credential helpers and global config (weaver's flag)."""
+    os.environ[CREDENTIALS_ENV] = "1"
+
+
 def _git(*args: str, cwd: Path | None = None) -> str:
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "LC_ALL": "C"}
+    if os.environ.get(CREDENTIALS_ENV) != "1":
+        # As weaver: clones are isolated from the global/system git config and credential helpers.
+        env.update({"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"})
+        args = ("-c", "credential.helper=", *args)
     try:
         done = subprocess.run(
             ["git", *args],

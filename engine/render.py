@@ -11,22 +11,21 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
 
 from weavergen import __version__
 from weavergen.diagnostics import Diagnostic, Position, Range, Related, Severity
+from weavergen.sourcelines import SourceLines as SourceLines
+from weavergen.sourcelines import SourceLookup as SourceLookup
 
 FORMATS: tuple[str, ...] = ("ansi", "json", "gh_workflow_command", "sarif")
 
 HOMEPAGE = "https://github.com/weavergen/weavergen"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
-SourceLookup = Callable[[str], str | None]
-
-_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # PyYAML's line breaks, so line numbers agree
 _MESSAGE_BREAK = re.compile("\r\n|[\r\n]")
 _MAX_SNIPPET_LINES = 4
 _TAB = "    "
@@ -88,21 +87,6 @@ def summary_line(diagnostics: Sequence[Diagnostic]) -> str:
     where = f" in {_plural(len(files), 'file', 'files')}" if files else ""
     mark = "✗" if counts[Severity.ERROR] else "⚠"
     return f"{mark} {', '.join(parts)}{where}"
-
-
-class SourceLines:
-    """A source lookup that splits each file into lines once, so quoting many diagnostics of one large
-    file costs linear time, not a split per diagnostic."""
-
-    def __init__(self, source: SourceLookup | None) -> None:
-        self.source = source
-        self.cache: dict[str, list[str] | None] = {}
-
-    def __call__(self, file: str) -> list[str] | None:
-        if file not in self.cache:
-            text = self.source(file) if self.source is not None else None
-            self.cache[file] = _LINE_BREAK.split(text) if text is not None else None
-        return self.cache[file]
 
 
 def ansi_message(
@@ -249,9 +233,16 @@ def _plural(n: int, one: str, many: str) -> str:
 # ---------------------------------------------------------------------------------------------- json
 
 
+def json_items(
+    diagnostics: Sequence[Diagnostic], source: SourceLookup | SourceLines | None = None
+) -> list[dict[str, Any]]:
+    """weaver's list of `DiagnosticMessage`s, sorted: what `json` prints and diagnostic templates see."""
+    lines = source if isinstance(source, SourceLines) else SourceLines(source)
+    return [_json_item(d, lines) for d in sorted(diagnostics, key=Diagnostic.sort_key)]
+
+
 def _render_json(ordered: list[Diagnostic], source: SourceLookup | None) -> str:
-    lines = SourceLines(source)
-    items = [_json_item(d, lines) for d in ordered]
+    items = json_items(ordered, source)
     text = json.dumps(items, indent=2, ensure_ascii=False)
     # minijinja's `tojson`, which weaver's template uses, escapes these HTML-sensitive characters.
     for ch in "<>&'":
@@ -260,7 +251,9 @@ def _render_json(ordered: list[Diagnostic], source: SourceLookup | None) -> str:
 
 
 def _json_item(d: Diagnostic, source: SourceLines) -> dict[str, Any]:
-    """One weaver `DiagnosticMessage`; `labels` comes from `extra["labels"]` when a producer supplied it."""
+    """One weaver `DiagnosticMessage`: `error` is the payload the producer filled (weaver's serde of its
+    error); `labels` comes from `extra["labels"]`, or, for a schema error, from its byte span as weaver's."""
+    error = d.error if d.error is not None else {d.code: {"message": d.message}}
     diag: dict[str, Any] = {"message": d.message, "ansi_message": ansi_message(d, source, color=True)}
     if not d.is_policy:
         diag["code"] = d.code
@@ -269,6 +262,13 @@ def _json_item(d: Diagnostic, source: SourceLines) -> dict[str, Any]:
         diag["help"] = d.help
     diag["url"] = d.docs_url
     labels = d.extra.get("labels")
+    if d.code == "InvalidSemConvSpec" and isinstance(error.get(d.code), dict):
+        # miette's code and label of weaver's `InvalidSemConvSpecError`, with the byte span of the node.
+        span = source.byte_span(d.file, d.range)
+        error = {d.code: {**error[d.code], "err_span": span}}
+        diag["code"] = "invalid_semconv_group"
+        if span is not None and labels is None:
+            labels = [{"label": "somewhere in this block", "span": span, "primary": False}]
     if isinstance(labels, list):
         diag["labels"] = labels
     if d.file is not None:
@@ -277,7 +277,6 @@ def _json_item(d: Diagnostic, source: SourceLines) -> dict[str, Any]:
         diag["range"] = _json_range(d.range)
     if d.related:
         diag["related"] = [_json_related(r) for r in d.related]
-    error = d.error if d.error is not None else {d.code: {"message": d.message}}
     return {"error": error, "diagnostic": diag}
 
 

@@ -3,7 +3,8 @@
 `semconv-group` and `semconv-definition-v2` come from the pydantic models the checker validates files
 with (`model.py`), so the schema accepts exactly the files the checker accepts. `resolved-registry` and
 `policy-finding` come from the models below, which describe what `registry resolve` writes and what a
-Rego policy returns. Kinds weaver has that weavergen cannot yet describe faithfully are refused by name.
+Rego policy returns; the manifests, the v2 diff and `.weaver.toml` from `schema_models.py`. Kinds weaver
+has that weavergen cannot yet describe faithfully are refused by name.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from weavergen import model
+from weavergen import model, schema_models
 from weavergen.model import (
     AttributeTypeName,
     GroupType,
@@ -34,10 +35,6 @@ _INTERNAL_GROUP_FIELDS = ("include_groups", "visibility", "is_v2", "span_name", 
 UNSUPPORTED: dict[str, str] = {
     "resolved-registry-v2": "the v2 resolved registry (weaver registry package's resolved.yaml)",
     "materialized-registry-v2": "the v2 materialized registry given to --v2 policies and templates",
-    "diff-v2": "the v2 registry diff",
-    "publication-manifest-v2": "the publication manifest of weaver registry package",
-    "definition-manifest-v2": "the definition manifest (manifest.yaml)",
-    "weaver-config": "the .weaver.toml configuration file",
 }
 """weaver's other kinds: weavergen has no model that describes them completely yet."""
 
@@ -273,12 +270,36 @@ def diff_schema() -> dict[str, Any]:
     return build()
 
 
+def _model_schema(model_type: type[BaseModel], title: str, description: str) -> Any:
+    def build() -> dict[str, Any]:
+        schema = TypeAdapter(model_type).json_schema(by_alias=True)
+        return _finish(schema, title, description)
+
+    return build
+
+
 SUPPORTED = {
     "resolved-registry": resolved_registry_schema,
     "semconv-group": semconv_group_schema,
     "semconv-definition-v2": semconv_definition_v2_schema,
     "policy-finding": policy_finding_schema,
     "diff": diff_schema,
+    "diff-v2": _model_schema(
+        schema_models.SchemaChangesV2, "SchemaChanges", "A summary of changes between two v2 registries."
+    ),
+    "publication-manifest-v2": _model_schema(
+        schema_models.PublicationManifest,
+        "PublicationRegistryManifest",
+        "The manifest of a published registry, written by `registry package`.",
+    ),
+    "definition-manifest-v2": _model_schema(
+        schema_models.DefinitionManifest,
+        "DefinitionRegistryManifest",
+        "The manifest of a registry being developed (manifest.yaml).",
+    ),
+    "weaver-config": _model_schema(
+        schema_models.WeaverConfig, "WeaverConfigSchema", "The `.weaver.toml` project configuration file."
+    ),
 }
 
 

@@ -7,11 +7,8 @@ registry shipped in `weavergen/telemetry-registry`, which `registry check` passe
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import threading
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -45,9 +42,6 @@ ERROR_TYPE = f"{NS}.error.type"
 
 RUN_SPAN = "weavergen.workflow.run"
 TASK_SPAN = "weavergen.workflow.task"
-
-KEEP_RUNS = 20
-"""How many runs the local span store keeps for `weavergen debug spans`."""
 
 
 @dataclass(slots=True)
@@ -180,93 +174,6 @@ def flush(timeout_ms: int = 5000) -> None:
     """Push buffered spans to the OTLP exporter, if one is configured."""
     if _provider is not None:
         _provider.force_flush(timeout_ms)
-
-
-# The local store of recent runs, for `weavergen debug spans`.
-
-
-def _store_dir() -> Path | None:
-    from weavergen.cache import cache_dir
-
-    base = cache_dir()
-    return base / "runs" if base is not None else None
-
-
-def store_run(record: Mapping[str, Any]) -> Path | None:
-    """Keep a run (process, outcome, spans) in the local store; the oldest beyond KEEP_RUNS go."""
-    folder = _store_dir()
-    if folder is None:
-        return None
-    from weavergen.output import OutputError, write_atomic
-
-    path = folder / f"{time.time_ns():020d}-{record.get('run_id', 'run')}.json"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, json.dumps(record, ensure_ascii=False, default=str))
-        for old in sorted(folder.glob("*.json"))[:-KEEP_RUNS]:
-            with contextlib.suppress(OSError):
-                old.unlink()
-    except (OutputError, OSError):
-        return None
-    return path
-
-
-def stored_runs() -> list[Path]:
-    """Stored runs, oldest first."""
-    folder = _store_dir()
-    return sorted(folder.glob("*.json")) if folder is not None and folder.is_dir() else []
-
-
-def load_run(path: Path) -> dict[str, Any]:
-    """A stored run, with its spans as `SpanRecord`s."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    data["spans"] = [SpanRecord.from_dict(s) for s in data.get("spans", [])]
-    return dict(data)
-
-
-# Rendering a run's spans.
-
-
-def span_tree(spans: Sequence[SpanRecord]) -> str:
-    """The spans as an indented tree with durations, states and errors, children in start order."""
-    children: dict[str | None, list[SpanRecord]] = {}
-    ids = {s.span_id for s in spans}
-    for s in sorted(spans, key=lambda s: s.start_ns):
-        children.setdefault(s.parent_id if s.parent_id in ids else None, []).append(s)
-    lines: list[str] = []
-
-    def walk(parent: str | None, depth: int) -> None:
-        for s in children.get(parent, []):
-            label = s.attributes.get(TASK_NAME) or s.attributes.get(PROCESS_ID) or s.name
-            state = s.attributes.get(TASK_STATE) or s.attributes.get(OUTCOME) or ""
-            op = s.attributes.get(OPERATION)
-            extra = f" [{op}]" if op else ""
-            timing = "open" if s.end_ns is None else f"{s.duration_ms:.1f} ms"
-            err = f"  ✗ {s.status_message}" if s.status == "ERROR" and s.status_message else ""
-            lines.append(f"{'  ' * depth}{label}{extra}  {state}  {timing}{err}")
-            walk(s.span_id, depth + 1)
-
-    walk(None, 0)
-    return "\n".join(lines) + ("\n" if lines else "")
-
-
-def spans_gantt(spans: Sequence[SpanRecord], title: str = "workflow run") -> str:
-    """The spans as a Mermaid gantt chart (milliseconds from the run's start), to see what overlapped."""
-    if not spans:
-        return "gantt\n"
-    t0 = min(s.start_ns for s in spans)
-    out = ["gantt", f"  title {_mermaid_text(title)}", "  dateFormat x", "  axisFormat %L ms"]
-    for i, s in enumerate(sorted(spans, key=lambda s: s.start_ns)):
-        label = _mermaid_text(str(s.attributes.get(TASK_NAME) or s.attributes.get(PROCESS_ID) or s.name))
-        start = (s.start_ns - t0) // 1_000_000
-        end = max(start + 1, ((s.end_ns or s.start_ns) - t0) // 1_000_000)
-        tag = "crit, " if s.status == "ERROR" else "active, " if s.end_ns is None else ""
-        out.append(f"  {label} : {tag}s{i}, {start}, {end}")
-    return "\n".join(out) + "\n"
-
-
-def _mermaid_text(text: str) -> str:
-    return text.replace(":", " ").replace(";", " ").replace("#", " ").replace("\n", " ")
 
 
 # Validating a run from its spans.

@@ -154,7 +154,7 @@ def _detect(data: dict[Any, Any], rep: _Reporter) -> str | None:
                 f"Invalid file format: `{key}: {value}`. "
                 "Expected 'file_format: definition/1' or 'file_format: definition/2'.",
                 rep.value((key,)),
-                {"path_or_url": rep.path, "key": key, "value": value},
+                {"field_key": key, "field_value": value},
                 help="Use `file_format: definition/2` for v2 files; drop the key for v1 `groups:` files.",
             )
             return None
@@ -329,7 +329,8 @@ def _schema_check(
                 Severity.ERROR,
                 message,
                 rng,
-                {"path_or_url": rep.path, "error": message, "advice": help_text},
+                # weaver's boxed `InvalidSemConvSpecError`; the renderer fills `err_span` from the text.
+                {"err_span": None, "error": message, "advice": help_text},
                 help=help_text,
             )
             item = _item_of(path, fmt)
@@ -823,14 +824,16 @@ def _v2_rules(data: dict[str, Any], rep: _Reporter, invalid: set[tuple[str | int
     for section, is_refinement in (("entities", False), ("entity_refinements", True)):
         for i, item in section_items(data, section, invalid):
             gid = item["id"] if is_refinement else f"entity.{item['type']}"
+            # weaver names an entity by its `type` here (`shop.store`), a refinement by its `id`.
+            weaver_id = str(item["id"] if is_refinement else item["type"])
             identity = item.get("identity") or []
             if not is_refinement and not identity:
                 rep.add(
                     "EntityMissingIdentity",
                     Severity.ERROR,
-                    f"The entity `{gid}` does not declare any `identity` attributes.",
+                    f"The entity `{weaver_id}` does not declare any `identity` attributes.",
                     rep.value((section, i, "identity")),
-                    {"path_or_url": rep.path, "group_id": gid},
+                    {"path_or_url": rep.path, "group_id": weaver_id},
                     group_id=gid,
                 )
             identity_refs = {ref["ref"]: j for j, ref in enumerate(identity)}
@@ -841,9 +844,9 @@ def _v2_rules(data: dict[str, Any], rep: _Reporter, invalid: set[tuple[str | int
                         "AttributeInIdentityAndDescription",
                         Severity.ERROR,
                         f"The attribute `{ref['ref']}` is listed under both `identity` and "
-                        f"`description` of `{gid}`.",
+                        f"`description` of `{weaver_id}`.",
                         rep.value((section, i, "description", j, "ref")),
-                        {"path_or_url": rep.path, "group_id": gid, "attribute_id": ref["ref"]},
+                        {"path_or_url": rep.path, "group_id": weaver_id, "attribute_id": ref["ref"]},
                         group_id=gid,
                         attribute_id=ref["ref"],
                         related=(Related(rep.path, first, "listed under `identity` here"),),
@@ -868,7 +871,10 @@ def validate_document(doc: Document) -> FileCheck:
             Severity.ERROR,
             f"Expected a YAML mapping at the root, but found: {_root_kind(data)}",
             doc.range_of(()),
-            {"path_or_url": doc.path, "error": "Expected a YAML mapping at the root"},
+            {
+                "path_or_url": doc.path,
+                "error": f"Expected a YAML mapping at the root, but found: {_root_kind(data)}",
+            },
             help="A semantic-convention file is a mapping with `groups:` (v1) or the v2 sections.",
         )
         return FileCheck(None, rep.out, set())

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from weavergen.check import CheckOptions
 from weavergen.diagnostics import Diagnostic, Range, internal_error
 from weavergen.operations import Offload, Operation, OperationError, RunContext, operations
+from weavergen.runs import registry_key, store_run
 from weavergen.telemetry import (
     BRANCH,
     END_EVENT,
@@ -47,7 +48,6 @@ from weavergen.telemetry import (
     ExecutedTask,
     SpanRecord,
     flush,
-    store_run,
     take_spans,
     tracer,
     validate_spans,
@@ -377,6 +377,7 @@ class WorkflowRun:
         """What the local span store keeps of the run."""
         return {
             "process": self.process,
+            "registry": registry_key(self.context.options.registry),
             "run_id": self.run_id,
             "failed": self.failed,
             "end_events": self.end_events,
@@ -887,7 +888,7 @@ def run_generate(
         sources=ctx.report.sources if ctx.report is not None else {},
     )
     if report.written:
-        from weavergen.regenerate import record_generation
+        from weavergen.lockfile import record_generation
 
         report.diagnostics.extend(record_generation(options, names, report.written, ctx.registry))
     return report, run

@@ -20,7 +20,7 @@ from weavergen.diagnostics import Diagnostic, Range, apply_future, internal_erro
 from weavergen.document import digest_of, parse
 from weavergen.fixes import Fix, fixes_for, hints
 from weavergen.registry import MANIFEST_NAMES, LoadedRegistry, SpecFile, load_file, load_registry
-from weavergen.resolve import Resolution, _Resolver, resolve
+from weavergen.resolve import Resolution, Resolver, resolve, resolve_dependencies
 from weavergen.validate import validate_document
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -315,12 +315,7 @@ class RegistryWorkspace:
         for path, text in self.overlays.items():
             if not self.is_manifest(path):
                 registry.files = _replaced(registry.files, path, self._load_one(path, text))
-        deps = [resolve(d) for d in registry.dependencies]
-        for dep in deps:
-            for groups in dep.all_groups.values():
-                for g in groups:
-                    g.dependency = True
-        return registry, deps
+        return registry, resolve_dependencies(registry)
 
     def _load_one(self, path: str, text: str | None) -> SpecFile | None:
         """Parse and validate one file from `text` or from disk; None when it is gone or not ours.
@@ -352,7 +347,7 @@ class RegistryWorkspace:
         reg = registry if registry is not None else self.registry
         if not reg.found:
             return resolve(reg)
-        return _Resolver(reg, self._deps, False).run()
+        return Resolver(reg, self._deps, False).run()
 
 
 def _replaced(files: list[SpecFile], path: str, spec: SpecFile | None) -> list[SpecFile]:

@@ -7,7 +7,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from weavergen import navigation as nav
 from weavergen.diagnostics import Position, Range
-from weavergen.server import ai, convert, livecheck, regenerate
+from weavergen.server import ai, convert, livecheck, regenerate, workflow
 from weavergen.server.convert import Lines, path_of, uri_of
 from weavergen.server.server import WeavergenServer, server
 from weavergen.workspace import Snapshot
@@ -69,6 +69,9 @@ server.command(ai.COMMAND)(ai.execute)
 
 
 server.command(regenerate.COMMAND)(regenerate.execute)
+
+
+server.command(workflow.CHECK_COMMAND)(workflow.execute_check)
 
 
 _SYMBOL_KINDS = {

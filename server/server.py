@@ -26,7 +26,7 @@ from pygls.protocol import LanguageServerProtocol
 
 from weavergen import __version__
 from weavergen.registry import MANIFEST_NAMES
-from weavergen.server import convert, livecheck, regenerate
+from weavergen.server import convert, livecheck, logs, regenerate
 from weavergen.server.convert import Lines, path_of, uri_of
 from weavergen.server.settings import SECTION, Settings
 from weavergen.server.workflow import run_check_workflow, run_generate_on_save
@@ -76,18 +76,37 @@ class WeavergenServer(LanguageServer):
         self.published: set[str] = set()
         self.poller: asyncio.Task[None] | None = None
         self.background: set[asyncio.Task[Any]] = set()
+        self.log_handler: logs.ClientLogHandler | None = None
+        self.closing = False
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Log handler failures instead of showing a toast; the server carries on."""
         log.error("handler failed: %r", error, exc_info=error)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T | None:
-        """Run engine work on the engine thread; an exception is logged and None returned."""
+        """Run engine work on the engine thread; an exception is logged and None returned.
+
+        After `shutdown` the engine thread takes no more work: the call returns None quietly.
+        """
+        if self.closing:
+            return None
         try:
             return await asyncio.get_running_loop().run_in_executor(self.engine, fn, *args)
         except Exception:
-            log.exception("engine call %s failed", getattr(fn, "__name__", fn))
+            if not self.closing:
+                log.exception("engine call %s failed", getattr(fn, "__name__", fn))
             return None
+
+    async def off_loop(self, fn: Callable[..., T], *args: Any) -> T | None:
+        """Run slow work (policies, workflows) on the policy thread; None once the server is closing."""
+        if self.closing:
+            return None
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self.policy_pool, fn, *args)
+        except RuntimeError:
+            if self.closing:  # the pool was shut down while this waited: not an error
+                return None
+            raise
 
     def spawn(self, coro: Any) -> None:
         """Start a background task, kept referenced until it finishes."""
@@ -232,11 +251,12 @@ class WeavergenServer(LanguageServer):
         if not ws.has_policies():
             return
         snap = ws.snapshot()
-        loop = asyncio.get_running_loop()
         try:
-            found = await loop.run_in_executor(self.policy_pool, ws.compute_policies, snap)
+            found = await self.off_loop(ws.compute_policies, snap)
         except Exception:
             log.exception("policy run failed")
+            return
+        if found is None:
             return
         changed = await self.run(ws.set_policy_diagnostics, snap.generation, found) or set()
         self.publish(ws, changed)
@@ -254,11 +274,12 @@ class WeavergenServer(LanguageServer):
         """didSave: the check workflow (policies included), then generation for configured targets."""
         await self.settled(uri)  # check the saved text, not the one before the last edit
         generation = ws.generation
-        loop = asyncio.get_running_loop()
         try:
-            found = await loop.run_in_executor(self.policy_pool, run_check_workflow, ws)
+            found = await self.off_loop(run_check_workflow, ws)
         except Exception:
             log.exception("check workflow failed")
+            return
+        if found is None:
             return
         changed = await self.run(ws.set_policy_diagnostics, generation, found) or set()
         self.publish(ws, changed)
@@ -268,12 +289,12 @@ class WeavergenServer(LanguageServer):
             base = self.folder_of(ws)
             templates, output = base / self.settings.templates, base / self.settings.output
             try:
-                written = await loop.run_in_executor(
-                    self.policy_pool, run_generate_on_save, ws, targets, templates, output
-                )
-                log.info("generate-on-save wrote %d file(s) for %s", len(written), targets)
+                written = await self.off_loop(run_generate_on_save, ws, targets, templates, output)
             except Exception:
                 log.exception("generate-on-save failed")
+                return
+            if written is not None:
+                log.info("generate-on-save wrote %d file(s) for %s", len(written), targets)
 
     def folder_of(self, ws: RegistryWorkspace) -> Path:
         """The workspace folder holding a registry: where `templates` and `output` settings are resolved."""
@@ -302,6 +323,8 @@ server = WeavergenServer()
 @server.feature(t.INITIALIZE)
 def initialize(ls: WeavergenServer, params: t.InitializeParams) -> None:
     """Read initializationOptions; choose pull diagnostics when the client supports them."""
+    if ls.log_handler is not None:
+        ls.log_handler.connect(asyncio.get_running_loop())
     ls.settings = Settings.from_any(params.initialization_options)
     td = params.capabilities.text_document
     if td is not None and td.diagnostic is not None:
@@ -450,14 +473,27 @@ async def did_change_configuration(ls: WeavergenServer, params: t.DidChangeConfi
 
 @server.feature(t.SHUTDOWN)
 def shutdown(ls: WeavergenServer, params: None) -> None:
-    """Stop background work before pygls answers the shutdown request."""
+    """Stop background work before pygls answers the shutdown request.
+
+    Work already running on the pools finishes, but nothing new is queued (`closing`) and the tasks
+    waiting for it are cancelled, so shutting down never logs a traceback.
+    """
+    ls.closing = True
     livecheck.stop(ls)
     if ls.poller is not None:
         ls.poller.cancel()
-    for task in list(ls.pending.values()):
+    for task in [*ls.pending.values(), *ls.background]:
         task.cancel()
     ls.engine.shutdown(wait=False, cancel_futures=True)
     ls.policy_pool.shutdown(wait=False, cancel_futures=True)
+
+
+@server.feature(t.EXIT)
+def exit_(ls: WeavergenServer, params: None) -> None:
+    """The client is gone: later log records go to stderr (or the log file)."""
+    ls.closing = True
+    if ls.log_handler is not None:
+        ls.log_handler.disconnect()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -474,14 +510,12 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def serve(tcp: bool = False, host: str = "127.0.0.1", port: int = 2087) -> None:
-    """Run the server until the client exits."""
-    logging.basicConfig(
-        level=logging.WARNING,
-        format="%(asctime)s %(name)s %(levelname)s %(message)s",
-        filename=os.environ.get("WEAVERGEN_LSP_LOG") or None,  # default: stderr
-        force=True,
+    """Run the server until the client exits; logs go to the client (see `logs`)."""
+    server.log_handler = logs.configure(
+        server,
+        os.environ.get("WEAVERGEN_LSP_LOG") or None,
+        os.environ.get("WEAVERGEN_LSP_LOG_LEVEL", "INFO"),
     )
-    logging.getLogger("weavergen").setLevel(os.environ.get("WEAVERGEN_LSP_LOG_LEVEL", "INFO").upper())
     from weavergen.server import features  # noqa: F401  (registers navigation and code actions)
 
     try:

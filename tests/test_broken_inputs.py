@@ -468,7 +468,7 @@ CASES: list[Case] = [
         E,
         "a.yaml",
         "x.a",
-        ("The attribute `x.a` is listed under both `identity` and `description` of `entity.x`.",),
+        ("The attribute `x.a` is listed under both `identity` and `description` of `x`.",),
         occurrence=3,
     ),
     Case(
@@ -488,7 +488,7 @@ CASES: list[Case] = [
         E,
         "a.yaml",
         "[]",
-        ("The entity `entity.x` does not declare any `identity` attributes.",),
+        ("The entity `x` does not declare any `identity` attributes.",),
     ),
     # --- §4.1 manifests ------------------------------------------------------------------------------
     Case(
@@ -595,7 +595,7 @@ CASES: list[Case] = [
         {"a.yaml": ATTR, "b.yaml": ATTR.replace("x.a", "x.b")},
         "DuplicateGroupId",
         W,
-        "b.yaml",
+        "a.yaml",
         "registry.x",
         ("The group id `registry.x` is declared multiple times",),
     ),
@@ -623,7 +623,7 @@ CASES: list[Case] = [
         "DuplicateMetricName",
         W,
         "a.yaml",
-        "metric.two",
+        "metric.one",
         ("The metric name `x.count` is declared multiple times", "metric.one", "metric.two"),
     ),
     Case(
@@ -646,7 +646,7 @@ CASES: list[Case] = [
         "DuplicateGroupName",
         W,
         "a.yaml",
-        "event.two",
+        "event.one",
         ("The group name `x.happened` is declared multiple times",),
     ),
     Case(
@@ -654,7 +654,7 @@ CASES: list[Case] = [
         {"a.yaml": ATTR, "b.yaml": ATTR.replace("registry.x", "registry.y")},
         "DuplicateAttributeId",
         E,
-        "b.yaml",
+        "a.yaml",
         "x.a",
         ("The attribute id `x.a` is declared multiple times", "registry.x", "registry.y"),
     ),

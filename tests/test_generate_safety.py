@@ -285,7 +285,8 @@ def test_weaver_toml_template_section_overlays_weaver_yaml(tmp_path: Path) -> No
         )
     )
     assert errors(report.diagnostics) == []
-    assert (out / "a.txt").read_text() == "API HTTP from-toml yaml-only"
+    # The toml's map `m` replaces the yaml's `m` whole: `b` is no longer mapped and stays as it is.
+    assert (out / "a.txt").read_text() == "API HTTP from-toml b"
     # The same through the CLI, which runs the registry_generate workflow and finds .weaver.toml itself.
     cli_out = tmp_path / "cli-out"
     result = subprocess.run(
@@ -295,7 +296,7 @@ def test_weaver_toml_template_section_overlays_weaver_yaml(tmp_path: Path) -> No
         env={**os.environ, "NO_COLOR": "1"},
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert (cli_out / "a.txt").read_text() == "API HTTP from-toml yaml-only"
+    assert (cli_out / "a.txt").read_text() == "API HTTP from-toml b"
 
 
 def test_cli_refuses_escape_and_writes_nothing_outside(tmp_path: Path) -> None:

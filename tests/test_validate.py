@@ -94,7 +94,7 @@ def test_unexpected_property_points_at_the_key() -> None:
     )
     assert rng(d) == (8, 8, 8, 14)
     assert d.help is not None and "brief" in d.help and "colour" not in d.help
-    assert d.error == {"InvalidSemConvSpec": {"path_or_url": P, "error": d.message, "advice": d.help}}
+    assert d.error == {"InvalidSemConvSpec": {"err_span": None, "error": d.message, "advice": d.help}}
     assert result.invalid_items == {("groups", 0)}
 
 
@@ -496,12 +496,9 @@ def test_v2_rules_and_no_v1_rules() -> None:
         f"Provenance: {Q}"
     )
     assert result.diagnostics[2].message == (
-        "The attribute `host.id` is listed under both `identity` and `description` of `entity.host`."
+        "The attribute `host.id` is listed under both `identity` and `description` of `host`."
     )
-    assert (
-        result.diagnostics[3].message
-        == "The entity `entity.empty` does not declare any `identity` attributes."
-    )
+    assert result.diagnostics[3].message == "The entity `empty` does not declare any `identity` attributes."
 
 
 def test_v2_schema_errors() -> None:

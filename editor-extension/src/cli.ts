@@ -63,8 +63,53 @@ export function workflowShowCommand(base: string[], name: string): string[] {
 
 export type SpanFormat = 'tree' | 'json' | 'mermaid';
 
-export function spansCommand(base: string[], format: SpanFormat, back = 0): string[] {
-  return [...base, 'debug', 'spans', '--format', format, ...(back > 0 ? ['--back', String(back)] : [])];
+/** `weavergen debug spans`: the last run on `registry` (every registry's runs when undefined). */
+export function spansCommand(base: string[], format: SpanFormat, registry?: string, back = 0): string[] {
+  return [
+    ...base,
+    'debug',
+    'spans',
+    '--format',
+    format,
+    ...(registry !== undefined ? ['-r', registry] : []),
+    ...(back > 0 ? ['--back', String(back)] : []),
+  ];
+}
+
+/** The server's command that checks a registry as the editor shows it, unsaved edits included. */
+export const CHECK_COMMAND = 'weavergen.checkRegistry';
+
+/** What `weavergen.checkRegistry` answers (server/workflow.py). */
+export interface ServerCheck {
+  found: boolean;
+  registry?: string;
+  errors?: number;
+  warnings?: number;
+  /** The report as `weavergen registry check` prints it. */
+  text?: string;
+  runId?: string;
+  cancelled?: boolean;
+}
+
+/** Reads the server's answer; undefined when the server does not hold that registry (check the disk then). */
+export function readServerCheck(value: unknown): Required<Pick<ServerCheck, 'errors' | 'warnings' | 'text'>> | undefined {
+  if (value === null || typeof value !== 'object') {
+    return undefined;
+  }
+  const r = value as ServerCheck;
+  if (r.found !== true || r.cancelled === true || typeof r.errors !== 'number' || typeof r.text !== 'string') {
+    return undefined;
+  }
+  return { errors: r.errors, warnings: typeof r.warnings === 'number' ? r.warnings : 0, text: r.text };
+}
+
+/** The notification after a check: the registry's name, and what was found. */
+export function checkMessage(name: string, errors: number, warnings: number, unsaved: boolean): string {
+  const what = unsaved ? ' (as shown in the editor, unsaved edits included)' : '';
+  if (errors === 0) {
+    return `weavergen: ${name} has no errors${warnings > 0 ? ` (${warnings} warning(s))` : ''}${what}.`;
+  }
+  return `weavergen: ${name} has ${errors} error(s)${warnings > 0 ? ` and ${warnings} warning(s)` : ''}${what}; see the output.`;
 }
 
 export interface WorkflowInfo {

@@ -5,13 +5,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import * as vscode from 'vscode';
-import { CodeActionKind, CodeActionRequest } from 'vscode-languageclient/node';
+import { CodeActionKind, CodeActionRequest, ExecuteCommandRequest } from 'vscode-languageclient/node';
 
 import {
+  CHECK_COMMAND,
   checkCommand,
+  checkMessage,
   displayCommand,
   generateCommand,
   parseWorkflowList,
+  readServerCheck,
   spansCommand,
   templateTargets,
   workflowListCommand,
@@ -102,18 +105,47 @@ async function pickRegistry(runtime: Runtime): Promise<{ registry: string; folde
   return registry !== undefined ? { registry, folder: folderFor(vscode.Uri.file(registry)) } : undefined;
 }
 
+/**
+ * Check the registry as the editor shows it, unsaved edits included: the language server runs the check
+ * workflow on its copy of the files. False when the server is not running or does not hold the registry.
+ */
+async function checkInServer(runtime: Runtime, registry: string): Promise<boolean> {
+  const client = runtime.client();
+  if (client === undefined || !client.isRunning()) {
+    return false;
+  }
+  runtime.runLog.appendLine(`$ weavergen registry check -r ${registry}   (in the language server, unsaved edits included)`);
+  const answer: unknown = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'weavergen: checking the registry' },
+    () => client.sendRequest(ExecuteCommandRequest.type, { command: CHECK_COMMAND, arguments: [registry] }),
+  );
+  const result = readServerCheck(answer);
+  if (result === undefined) {
+    return false;
+  }
+  runtime.runLog.appendLine(result.text);
+  runtime.runLog.show(true);
+  const message = checkMessage(path.basename(registry), result.errors, result.warnings, true);
+  void (result.errors === 0 ? vscode.window.showInformationMessage(message) : vscode.window.showWarningMessage(message));
+  return true;
+}
+
 async function runCheck(runtime: Runtime): Promise<void> {
   const picked = await pickRegistry(runtime);
-  const base = picked && (await runtime.cli(picked.folder));
-  if (picked === undefined || base === undefined) {
+  if (picked === undefined || (await checkInServer(runtime, picked.registry))) {
     return;
   }
+  const base = await runtime.cli(picked.folder);
+  if (base === undefined) {
+    return;
+  }
+  // No server holds this registry: the CLI checks the files on disk.
   const argv = checkCommand(base, picked.registry, runtime.settings(picked.folder));
   const result = await run(runtime, argv, picked.folder?.uri.fsPath, 'weavergen: checking the registry');
   runtime.runLog.append(result.stdout);
   runtime.runLog.show(true);
   if (result.code === 0) {
-    void vscode.window.showInformationMessage(`weavergen: ${path.basename(picked.registry)} has no errors.`);
+    void vscode.window.showInformationMessage(checkMessage(path.basename(picked.registry), 0, 0, false));
   } else if (result.code !== null) {
     void vscode.window.showWarningMessage(`weavergen: ${path.basename(picked.registry)} has errors; see the output.`);
   }
@@ -206,21 +238,24 @@ async function showWorkflow(runtime: Runtime): Promise<void> {
   showMermaid(runtime, `Workflow ${choice.label}`, shown.stdout);
 }
 
+/** The spans of the last workflow run on this project's registry (never another project's run). */
 async function showSpans(runtime: Runtime): Promise<void> {
-  const folder = folderFor(vscode.window.activeTextEditor?.document.uri);
-  const base = await runtime.cli(folder);
-  if (base === undefined) {
+  const picked = await pickRegistry(runtime);
+  const base = picked && (await runtime.cli(picked.folder));
+  if (picked === undefined || base === undefined) {
     return;
   }
-  const cwd = folder?.uri.fsPath;
-  const gantt = await run(runtime, spansCommand(base, 'mermaid'), cwd, 'weavergen: reading the last run');
+  const cwd = picked.folder?.uri.fsPath;
+  const gantt = await run(runtime, spansCommand(base, 'mermaid', picked.registry), cwd, 'weavergen: reading the last run');
   if (gantt.code !== 0) {
     runtime.runLog.show(true);
-    void vscode.window.showWarningMessage('weavergen: no recorded run to show yet (run a check or a generate first); see the output.');
+    void vscode.window.showWarningMessage(
+      `weavergen: no recorded run on ${path.basename(picked.registry)} yet (run a check or a generate first); see the output.`,
+    );
     return;
   }
-  const tree = await run(runtime, spansCommand(base, 'tree'), cwd, 'weavergen: reading the last run');
-  showMermaid(runtime, "Spans of weavergen's last run", gantt.stdout, tree.code === 0 ? tree.stdout : undefined);
+  const tree = await run(runtime, spansCommand(base, 'tree', picked.registry), cwd, 'weavergen: reading the last run');
+  showMermaid(runtime, `Spans of the last run on ${path.basename(picked.registry)}`, gantt.stdout, tree.code === 0 ? tree.stdout : undefined);
 }
 
 /**

@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { checkCommand, displayCommand, generateCommand, parseWorkflowList, spansCommand, templateTargets, workflowShowCommand } from '../src/cli';
+import {
+  checkCommand,
+  checkMessage,
+  displayCommand,
+  generateCommand,
+  parseWorkflowList,
+  readServerCheck,
+  spansCommand,
+  templateTargets,
+  workflowShowCommand,
+} from '../src/cli';
 import { objectReader, serverSettings } from '../src/settings';
 
 const plain = serverSettings(() => undefined);
@@ -24,7 +34,32 @@ test('generate: TARGET OUTPUT -r DIR -t TEMPLATES', () => {
 test('workflow show and debug spans', () => {
   assert.deepEqual(workflowShowCommand(['weavergen'], 'registry_check'), ['weavergen', 'workflow', 'show', 'registry_check', '--format', 'mermaid']);
   assert.deepEqual(spansCommand(['weavergen'], 'tree'), ['weavergen', 'debug', 'spans', '--format', 'tree']);
-  assert.deepEqual(spansCommand(['weavergen'], 'json', 2).slice(-2), ['--back', '2']);
+  assert.deepEqual(spansCommand(['weavergen'], 'json', undefined, 2).slice(-2), ['--back', '2']);
+});
+
+test("debug spans: the registry's own last run, never another project's", () => {
+  assert.deepEqual(spansCommand(['weavergen'], 'mermaid', '/ws/reg'), ['weavergen', 'debug', 'spans', '--format', 'mermaid', '-r', '/ws/reg']);
+  assert.deepEqual(spansCommand(['weavergen'], 'tree', '/ws/reg', 1).slice(-4), ['-r', '/ws/reg', '--back', '1']);
+});
+
+test('the server check: its answer read defensively, undefined when it does not hold the registry', () => {
+  const text = 'error[UnresolvedAttributeRef]: …';
+  assert.deepEqual(readServerCheck({ found: true, errors: 1, warnings: 2, text, runId: 'r' }), { errors: 1, warnings: 2, text });
+  assert.deepEqual(readServerCheck({ found: true, errors: 0, text: '' }), { errors: 0, warnings: 0, text: '' });
+  assert.equal(readServerCheck({ found: false }), undefined);
+  assert.equal(readServerCheck({ found: true, cancelled: true }), undefined);
+  assert.equal(readServerCheck(null), undefined);
+  assert.equal(readServerCheck('nope'), undefined);
+  assert.equal(readServerCheck({ found: true, errors: '1', text }), undefined);
+});
+
+test('the check message says whether unsaved edits were checked', () => {
+  assert.equal(checkMessage('shop', 0, 0, true), 'weavergen: shop has no errors (as shown in the editor, unsaved edits included).');
+  assert.equal(checkMessage('shop', 0, 2, false), 'weavergen: shop has no errors (2 warning(s)).');
+  assert.equal(
+    checkMessage('shop', 3, 1, true),
+    'weavergen: shop has 3 error(s) and 1 warning(s) (as shown in the editor, unsaved edits included); see the output.',
+  );
 });
 
 test('workflow list: one workflow per unindented line, names with spaces kept', () => {

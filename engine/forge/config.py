@@ -150,7 +150,13 @@ def load_config(files: list[Path]) -> tuple[ForgeConfig, list[Diagnostic]]:
         doc = parse(text, str(path))
         if not doc.ok:
             diagnostics.extend(
-                Diagnostic(code="InvalidConfigFile", message=d.message, file=str(path), range=d.range)
+                Diagnostic(
+                    code="InvalidConfigFile",
+                    message=d.message,
+                    file=str(path),
+                    range=d.range,
+                    error={"InvalidConfigFile": {"config_file": str(path), "error": d.message}},
+                )
                 for d in doc.diagnostics
             )
             continue
@@ -169,6 +175,7 @@ def _invalid(file: str, rng: Range | None, message: str) -> Diagnostic:
         code="InvalidConfigFile",
         message=f"Invalid config file `{file}`: {message}",
         file=file,
+        error={"InvalidConfigFile": {"config_file": file, "error": message}},
         range=rng,
         help="See docs/generate.md for the keys of weaver.yaml.",
     )
@@ -308,7 +315,8 @@ def list_template_files(target_dir: Path) -> list[str]:
 
 def apply_project_template(config: ForgeConfig, toml_path: str | None) -> list[Diagnostic]:
     """Overlay `.weaver.toml [template]` (acronyms, text_maps) on a merged weaver.yaml, as weaver does:
-    toml acronyms replace case-insensitive duplicates, toml text maps add to and override the yaml's."""
+    toml acronyms replace case-insensitive duplicates; a toml text map replaces the yaml's map of the same
+    name whole (weaver inserts each `[template.text_maps.<name>]` table into the map of maps, no merge)."""
     if not toml_path:
         return []
     import tomllib
@@ -331,5 +339,5 @@ def apply_project_template(config: ForgeConfig, toml_path: str | None) -> list[D
             out.append(_invalid(toml_path, None, "`[template] text_maps` must be tables of strings"))
         else:
             for name, table in text_maps.items():
-                config.text_maps[name] = {**config.text_maps.get(name, {}), **table}
+                config.text_maps[name] = dict(table)
     return out

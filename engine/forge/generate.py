@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -221,6 +222,13 @@ def prepare_templates(options: GenerateOptions, job: GenerateJob) -> None:
                 message=f"Target `{options.target}` not found in `{options.templates}`. "
                 "Use the name of a folder of the templates directory.",
                 file=options.templates,
+                error={
+                    "TargetNotSupported": {
+                        "root_path": options.templates,
+                        "target": options.target,
+                        "error": "Use the name of a folder of the templates directory.",
+                    }
+                },
                 help="Templates are looked up in <templates>/registry/<target>, else <templates>/<target>.",
             )
         )
@@ -245,6 +253,11 @@ def _unmatched_patterns(job: GenerateJob) -> list[Diagnostic]:
                 Diagnostic(
                     code="InvalidTemplatePattern",
                     message=f"Template pattern '{entry.pattern}' did not match any files",
+                    error={
+                        "InvalidTemplatePattern": {
+                            "error": f"Template pattern '{entry.pattern}' did not match any files"
+                        }
+                    },
                     file=where.file if where else None,
                     range=where.range if where else None,
                     help=f"Files of {job.target_dir}: {', '.join(job.template_files[:10]) or 'none'}.",
@@ -352,6 +365,7 @@ def _jq_diagnostic(message: str, where: Any) -> Diagnostic:
     return Diagnostic(
         code="FilterError",
         message=message,
+        error=filter_error(message),
         file=where.file if where else None,
         range=where.range if where else None,
         help="Check the jq filter (jaq syntax); weaver's semconv_* helpers are available.",
@@ -399,7 +413,16 @@ def _write_error(path: str, message: str, template: str | None) -> Diagnostic:
         code="WriteGeneratedCodeFailed",
         message=f"Writing of the generated code {path} failed: {message}",
         file=template,
+        error={"WriteGeneratedCodeFailed": {"template": path, "error": message}},
     )
+
+
+def filter_error(message: str) -> dict[str, Any]:
+    """weaver_forge's `FilterError {filter, error}` payload of a jq failure (`Filter '<f>' failed: <e>`)."""
+    match = re.match(r"Filter '(?P<filter>.*?)' failed: (?P<error>.*)", message, re.S)
+    if match is None:
+        return {"FilterError": {"filter": "", "error": message}}
+    return {"FilterError": {"filter": match["filter"], "error": match["error"]}}
 
 
 def generate(options: GenerateOptions) -> GenerateReport:

@@ -211,14 +211,30 @@ def _template_diagnostic(
             message=f"Template evaluation error -> {message}",
             file=name,
             range=rng,
+            error=_template_error(code, name, message),
             help="Fix the template at this line; see docs/generate.md for the filters weavergen provides.",
             extra={"template": name},
         )
+    error = _template_error(code, template or (where[0] if where else ""), str(exc.message))
     if where is not None:
         return Diagnostic(
-            code=code, message=f"Template evaluation error -> {exc.message}", file=where[0], range=where[1]
+            code=code,
+            message=f"Template evaluation error -> {exc.message}",
+            file=where[0],
+            range=where[1],
+            error=error,
         )
-    return Diagnostic(code=code, message=f"Template evaluation error -> {exc.message}", file=template)
+    return Diagnostic(
+        code=code, message=f"Template evaluation error -> {exc.message}", file=template, error=error
+    )
+
+
+def _template_error(code: str, template: str, error: str) -> dict[str, Any]:
+    """weaver_forge's payload: `InvalidTemplateFile {template, error}` or
+    `TemplateEvaluationFailed {template, error_id, error}` (the id weaver deduplicates by)."""
+    if code == "InvalidTemplateFile":
+        return {code: {"template": template, "error": error}}
+    return {code: {"template": template, "error_id": error, "error": error}}
 
 
 def _filter_diagnostic(
@@ -236,10 +252,12 @@ def _filter_diagnostic(
             ]
             if hits:
                 rng = Range.of(hits[0], 0, hits[0], 0)
+    error = f"filter `{exc.filter_name}` failed: {exc.message}"
     return Diagnostic(
         code="TemplateEvaluationFailed",
-        message=f"Template evaluation error -> filter `{exc.filter_name}` failed: {exc.message}",
+        message=f"Template evaluation error -> {error}",
         file=file,
         range=rng,
+        error=_template_error("TemplateEvaluationFailed", exc.template, error),
         help=f"Check the value given to `{exc.filter_name}`; docs/generate.md says what each filter takes.",
     )

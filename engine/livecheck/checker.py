@@ -7,325 +7,37 @@ instruments, requirement levels, entity associations, and the Rego advice polici
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from weavergen.diagnostics import Diagnostic
+from weavergen.livecheck.advice_policies import (
+    DEFAULT_ADVICE_POLICY,
+    DEFAULT_ADVICE_POLICY_NAME,
+    AdvicePolicies,
+    load_advice_data,
+)
+from weavergen.livecheck.registry_index import (
+    LEVEL_RANK,
+    LEVELS,
+    RegistryIndex,
+    finding,
+    highest_level,
+    is_template_attribute,
+)
 from weavergen.livecheck.samples import Sample
-from weavergen.resolve import Resolution
 
-LEVELS = ("information", "improvement", "violation")
-LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
-
-DEFAULT_ADVICE_POLICY_NAME = "defaults/policies/live_check_advice/otel.rego"
-DEFAULT_ADVICE_POLICY = r"""package live_check_advice
-
-import rego.v1
-
-# weaver's default advice: attribute and metric naming, and namespaces against the registry.
-# `data` holds the sets the default preprocessor computes from the registry.
-
-name_regex := "^[a-z][a-z0-9]*([._][a-z0-9]+)*$"
-
-derive_namespaces(name) := [concat(".", array.slice(parts, 0, i)) |
-	parts := split(name, ".")
-	count(parts) > 1
-	some i in numbers.range(1, count(parts) - 1)
+__all__ = [
+    "DEFAULT_ADVICE_POLICY",
+    "DEFAULT_ADVICE_POLICY_NAME",
+    "LEVELS",
+    "LEVEL_RANK",
+    "AdvicePolicies",
+    "LiveChecker",
+    "RegistryIndex",
+    "finding",
+    "highest_level",
+    "load_advice_data",
 ]
-
-deny contains finding("missing_namespace", "improvement",
-	sprintf("Attribute '%s' does not have a namespace.", [name]), name) if {
-	name := input.sample.attribute.name
-	not contains(name, ".")
-}
-
-deny contains finding("invalid_format", "violation",
-	sprintf("Attribute '%s' does not match name formatting rules.", [name]), name) if {
-	name := input.sample.attribute.name
-	not regex.match(name_regex, name)
-}
-
-deny contains object.union(finding("invalid_format", "violation",
-	sprintf("Metric '%s' does not match name formatting rules.", [name]), name),
-	{"context": {"metric_name": name}}) if {
-	name := input.sample.metric.name
-	not regex.match(name_regex, name)
-}
-
-deny contains object.union(finding("illegal_namespace", "violation",
-	sprintf("Attribute '%s' uses the namespace '%s', which is an existing attribute.", [name, ns]), name),
-	{"context": {"attribute_key": name, "namespace": ns}}) if {
-	name := input.sample.attribute.name
-	contains(name, ".")
-	some ns in derive_namespaces(name)
-	data.attributes_set[ns]
-	not data.deprecated_attributes_set[ns]
-}
-
-deny contains object.union(finding("extends_namespace", "information",
-	sprintf("Attribute '%s' extends the existing namespace '%s'.", [name, ns]), name),
-	{"context": {"attribute_key": name, "namespace": ns}}) if {
-	name := input.sample.attribute.name
-	contains(name, ".")
-	not is_template(name)
-	not data.attributes_set[name]
-	matches := [n | some n in derive_namespaces(name); data.namespaces_to_check_set[n]]
-	count(matches) > 0
-	ns := matches[count(matches) - 1]
-}
-
-finding(id, level, message, name) := {
-	"id": id,
-	"level": level,
-	"message": message,
-	"context": {"attribute_key": name},
-	"signal_type": input.signal_type,
-	"signal_name": input.signal_name,
-}
-
-is_template(name) if {
-	some template in object.keys(data.templates_set)
-	startswith(name, template)
-}
-"""
-
-
-def finding(
-    id: str, level: str, message: str, context: dict[str, Any], signal: tuple[str | None, str | None]
-) -> dict[str, Any]:
-    """A weaver `PolicyFinding` as the report serialises it."""
-    return {
-        "id": id,
-        "context": context,
-        "message": message,
-        "level": level,
-        "signal_type": signal[0],
-        "signal_name": signal[1],
-    }
-
-
-def highest_level(findings: Sequence[dict[str, Any]]) -> str | None:
-    """The highest level among findings (violation > improvement > information)."""
-    ranked = [f["level"] for f in findings if f.get("level") in LEVEL_RANK]
-    return max(ranked, key=LEVEL_RANK.__getitem__) if ranked else None
-
-
-@dataclass(slots=True)
-class RegistryIndex:
-    """What live-check looks samples up in: attributes, templates, metrics, events and entities by name."""
-
-    attributes: dict[str, dict[str, Any]] = field(default_factory=dict)
-    templates: dict[str, dict[str, Any]] = field(default_factory=dict)
-    metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
-    events: dict[str, dict[str, Any]] = field(default_factory=dict)
-    entities: dict[str, dict[str, Any]] = field(default_factory=dict)
-    schema_url: str = ""
-
-    @classmethod
-    def of(cls, resolution: Resolution) -> RegistryIndex:
-        """Index a resolved registry; registry attribute groups win over signal groups' copies."""
-        index = cls()
-        schema = resolution.template_schema()
-        index.schema_url = str(schema.get("registry_url", ""))
-        groups = sorted(schema["groups"], key=lambda g: not str(g["id"]).startswith("registry."))
-        for group in groups:
-            for attr in group.get("attributes", []):
-                target = index.templates if _is_template(attr) else index.attributes
-                target.setdefault(str(attr["name"]), attr)
-            kind = group.get("type")
-            if kind == "metric" and group.get("metric_name"):
-                index.metrics.setdefault(str(group["metric_name"]), group)
-            elif kind == "event" and group.get("name"):
-                index.events.setdefault(str(group["name"]), group)
-            elif kind == "entity" and group.get("name"):
-                index.entities.setdefault(str(group["name"]), group)
-        return index
-
-    def find_attribute(self, name: str) -> tuple[dict[str, Any] | None, bool]:
-        """The registry attribute of a sample name, and whether it matched through a template."""
-        if name in self.attributes:
-            return self.attributes[name], False
-        matches = [t for t in self.templates if name.startswith(t)]
-        if not matches:
-            return None, False
-        return self.templates[max(matches, key=len)], True
-
-    def preprocessor_input(self) -> dict[str, Any]:
-        """What a custom `--advice-preprocessor` reads: the registry's attributes and signals by name."""
-        return {
-            "semconv_attributes": self.attributes,
-            "semconv_templates": self.templates,
-            "semconv_metrics": self.metrics,
-            "semconv_events": self.events,
-            "semconv_entities": self.entities,
-            "schema_url": self.schema_url,
-        }
-
-    def advice_data(self) -> dict[str, Any]:
-        """What weaver's default jq preprocessor (`defaults/jq/advice.jq`) gives the Rego policies."""
-        namespaces: dict[str, bool] = {}
-        for name in self.attributes:
-            parts = name.split(".")
-            for i in range(1, len(parts)):
-                namespaces[".".join(parts[:i])] = True
-        return {
-            "attributes_set": dict.fromkeys(self.attributes, True),
-            "deprecated_attributes_set": {n: True for n, a in self.attributes.items() if a.get("deprecated")},
-            "templates_set": dict.fromkeys(self.templates, True),
-            "namespaces_to_check_set": namespaces,
-            "schema_url": self.schema_url,
-            "entities": sorted(self.entities),
-        }
-
-
-def _is_template(attr: dict[str, Any]) -> bool:
-    kind = attr.get("type")
-    return isinstance(kind, str) and kind.startswith("template[")
-
-
-class AdvicePolicies:
-    """The `live_check_advice` Rego package (the default, or `--advice-policies`), evaluated per sample."""
-
-    def __init__(self, engine: Any, provenance: str) -> None:
-        self._engine = engine
-        self.provenance = provenance
-        self.diagnostics: list[Diagnostic] = []
-
-    @classmethod
-    def load(
-        cls,
-        directory: str | None,
-        index: RegistryIndex,
-        preprocessor: str | None = None,
-        extra_data: dict[str, Any] | None = None,
-    ) -> tuple[AdvicePolicies | None, list[Diagnostic]]:
-        """Load the policies and the registry data (weaver's default sets, or what the preprocessor
-        makes of the registry, plus `--advice-data`); bad policies and preprocessors become diagnostics."""
-        import regorus
-
-        from weavergen.policy import invalid_policy_diagnostic
-
-        sources: list[tuple[str, str]] = []
-        diagnostics: list[Diagnostic] = []
-        if directory is None:
-            sources.append((DEFAULT_ADVICE_POLICY_NAME, DEFAULT_ADVICE_POLICY))
-        elif not os.path.isdir(directory):
-            return None, [
-                Diagnostic(
-                    code="InvalidAdvicePolicies",
-                    message=f"The advice policies directory '{directory}' does not exist.",
-                    file=directory,
-                )
-            ]
-        else:
-            for path in _rego_files(directory):
-                try:
-                    with open(path, encoding="utf-8") as fh:
-                        sources.append((path, fh.read()))
-                except (OSError, UnicodeDecodeError) as err:
-                    diagnostics.append(invalid_policy_diagnostic(path, None, f"Failed to read {path}: {err}"))
-        engine = regorus.Engine()
-        for name, text in sources:
-            try:
-                engine.add_policy(name, text)
-            except RuntimeError as err:
-                diagnostics.append(
-                    invalid_policy_diagnostic(name, text, str(err).split("Stack backtrace:")[0])
-                )
-        data = index.advice_data()
-        if preprocessor is not None:
-            data, problem = _preprocess(preprocessor, index.preprocessor_input(), data)
-            if problem is not None:
-                diagnostics.append(problem)
-        engine.add_data_json(json.dumps({**data, **(extra_data or {})}))
-        if "data.live_check_advice" not in {str(p) for p in engine.get_packages()}:
-            return None, diagnostics
-        return cls(engine, directory or DEFAULT_ADVICE_POLICY_NAME), diagnostics
-
-    def evaluate(self, input_value: dict[str, Any]) -> list[dict[str, Any]]:
-        """The `deny` findings for one sample node; an evaluation failure is kept as a diagnostic."""
-        from weavergen.policy import evaluation_error_diagnostic, parse_findings
-
-        try:
-            self._engine.set_input_json(json.dumps(input_value))
-            value = json.loads(self._engine.eval_rule_as_json("data.live_check_advice.deny"))
-        except (RuntimeError, ValueError) as err:
-            self._keep(evaluation_error_diagnostic(self.provenance, "ViolationEvaluationError", str(err)))
-            return []
-        parsed = parse_findings(value, self.provenance)
-        for diagnostic in parsed.diagnostics:
-            self._keep(diagnostic)
-        # A finding that names no signal is about the sample's own signal, as the built-in ones are.
-        signal = (input_value.get("signal_type"), input_value.get("signal_name"))
-        return [
-            finding(
-                f.id, f.level, f.message, f.context, (f.signal_type or signal[0], f.signal_name or signal[1])
-            )
-            for f in parsed
-        ]
-
-    def _keep(self, diagnostic: Diagnostic) -> None:
-        if all(d.message != diagnostic.message for d in self.diagnostics):
-            self.diagnostics.append(diagnostic)
-
-
-def _rego_files(directory: str) -> Iterator[str]:
-    for root, dirs, files in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        yield from (os.path.join(root, f) for f in sorted(files) if f.endswith(".rego"))
-
-
-def load_advice_data(pattern: str) -> tuple[dict[str, Any], list[Diagnostic]]:
-    """`--advice-data GLOB`: JSON and YAML files nested in `data` by their path below the glob's base
-    folder (`schemas/user.json` → `data.user`); other extensions are ignored."""
-    import glob
-
-    import yaml
-
-    base = Path(pattern)
-    while any(c in str(base) for c in "*?[") and base != base.parent:
-        base = base.parent
-    data: dict[str, Any] = {}
-    diagnostics: list[Diagnostic] = []
-    for name in sorted(glob.glob(pattern, recursive=True)):
-        path = Path(name)
-        if path.suffix not in (".json", ".yaml", ".yml") or not path.is_file():
-            continue
-        try:
-            text = path.read_text(encoding="utf-8")
-            value = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-        except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as err:
-            message = f"Cannot load advice data {path}: {err}"
-            diagnostics.append(Diagnostic(code="InvalidAdviceData", message=message, file=str(path)))
-            continue
-        parts = path.relative_to(base).with_suffix("").parts if path.is_relative_to(base) else (path.stem,)
-        target = data
-        for part in parts[:-1]:
-            target = target.setdefault(part, {})
-        target[parts[-1]] = value
-    return data, diagnostics
-
-
-def _preprocess(
-    path: str, registry: dict[str, Any], data: dict[str, Any]
-) -> tuple[dict[str, Any], Diagnostic | None]:
-    """Run a jq preprocessor (jaq, as weaver) over the registry; its output replaces the default data."""
-    import jaq
-
-    try:
-        with open(path, encoding="utf-8") as fh:
-            program = fh.read()
-        outputs = list(jaq.compile(program).run(registry))
-    except (OSError, jaq.JaqError) as err:
-        return data, Diagnostic(code="InvalidAdvicePreprocessor", message=f"{path}: {err}", file=path)
-    if len(outputs) != 1 or not isinstance(outputs[0], dict):
-        message = f"{path}: the preprocessor must output one object"
-        return data, Diagnostic(code="InvalidAdvicePreprocessor", message=message, file=path)
-    return outputs[0], None
 
 
 class LiveChecker:
@@ -337,6 +49,7 @@ class LiveChecker:
         self.rules = rules  # `.weaver.toml` finding filters and level overrides (`rules.FindingRules`)
         self.resource: dict[str, Any] | None = None
         self.scope: dict[str, Any] | None = None
+        self._metric_group: dict[str, Any] | None = None  # the metric of the data point being checked
 
     def check(self, sample: Sample) -> list[dict[str, Any]]:
         """Annotate a sample (in place) and return all its findings, nested nodes included."""
@@ -371,10 +84,12 @@ class LiveChecker:
         elif kind == "log":
             registry_group, advice = self._log(node, signal)
         elif kind.endswith("data_point") and parent is not None:
-            advice = self._data_point(node, parent, signal)
+            registry_group, advice = self._data_point(node, parent, signal)
+        elif kind == "exemplar":
+            registry_group, advice = self._metric_group, []
         else:
             advice = []
-        if self.policies is not None and not kind.endswith("data_point"):
+        if self.policies is not None:
             advice.extend(
                 self.policies.evaluate(
                     self._policy_input(kind, node, registry_attribute, registry_group, signal)
@@ -475,11 +190,13 @@ class LiveChecker:
 
     def _data_point(
         self, node: dict[str, Any], metric: dict[str, Any], signal: tuple[str | None, str | None]
-    ) -> list[dict[str, Any]]:
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """A data point's required attributes; its metric's group is the Rego `registry_group` (weaver)."""
         group = self.index.metrics.get(str(metric.get("name", "")))
+        self._metric_group = group
         if group is None:
-            return []
-        return check_requirements(group.get("attributes", []), node.get("attributes", []), signal)
+            return None, []
+        return group, check_requirements(group.get("attributes", []), node.get("attributes", []), signal)
 
     def _log(
         self, node: dict[str, Any], signal: tuple[str | None, str | None]
@@ -549,7 +266,7 @@ def check_requirements(
     out: list[dict[str, Any]] = []
     for attr in expected:
         key = str(attr.get("name", ""))
-        present = any(n.startswith(key) for n in names) if _is_template(attr) else key in names
+        present = any(n.startswith(key) for n in names) if is_template_attribute(attr) else key in names
         if not present:
             id_, level, label = _requirement(attr)
             out.append(
@@ -664,5 +381,18 @@ def _nodes(
             yield from _nodes("span_link", link, body)
     if kind == "metric":
         for point in body.get("data_points", []):
-            point_kind = "number_data_point" if "value" in point else "histogram_data_point"
-            yield from _nodes(point_kind, point, body)
+            yield from _nodes(_data_point_kind(point), point, body)
+    if kind.endswith("data_point"):
+        for exemplar in body.get("exemplars") or []:
+            yield "exemplar", exemplar, body
+            for attr in exemplar.get("filtered_attributes", []):
+                yield "attribute", attr, exemplar
+
+
+def _data_point_kind(point: dict[str, Any]) -> str:
+    """weaver's data point variant, as the Rego input names it (`input.sample.<kind>`)."""
+    if "value" in point:
+        return "number_data_point"
+    if any(key in point for key in ("scale", "zero_count", "positive", "negative")):
+        return "exponential_histogram_data_point"
+    return "histogram_data_point"

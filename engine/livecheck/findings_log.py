@@ -45,7 +45,12 @@ class FindingEmitter:
 
             endpoint = settings.otlp_logs_endpoint
             exporter = OTLPLogExporter(endpoint=endpoint, insecure=endpoint.startswith("http://"))
-        provider = LoggerProvider(resource=Resource({"service.name": "weaver"}))
+        from weavergen import __version__
+
+        own = {"service.version": __version__}
+        if not _service_name_from_env():
+            own["service.name"] = "weaver"
+        provider = LoggerProvider(resource=Resource.create(own))
         provider.add_log_record_processor(BatchLogRecordProcessor(exporter))
         return cls(provider)
 
@@ -54,7 +59,8 @@ class FindingEmitter:
 
         def emit_sample(sample: Sample) -> None:
             ((kind, body),) = sample.items()
-            resource = body.get("resource") or checker.resource or {}
+            # weaver: the resource of the sample itself (a `resource` sample is its own resource).
+            resource = body if kind == "resource" else body.get("resource") or checker.resource or {}
             for node_kind, node, _ in _nodes(kind, body):
                 for finding in (node.get("live_check_result") or {}).get("all_advice", []):
                     self.emit(finding, node_kind, resource)
@@ -75,13 +81,12 @@ class FindingEmitter:
             attributes["weaver.finding.signal.type"] = finding["signal_type"]
         if finding.get("signal_name"):
             attributes["weaver.finding.signal.name"] = finding["signal_name"]
-        context = finding.get("context")
-        for key, value in context.items() if isinstance(context, dict) else ():
-            attributes[f"weaver.finding.context.{key}"] = _attribute_value(value)
+        for key, value in _flatten(finding.get("context"), ""):
+            attributes[f"weaver.finding.context.{key}"] = value
         for attr in resource.get("attributes", []):
-            attributes[f"weaver.finding.resource.attribute.{attr['name']}"] = _attribute_value(
-                attr.get("value")
-            )
+            value = _attribute_value(attr.get("value"))
+            if value is not None:
+                attributes[f"weaver.finding.resource.attribute.{attr['name']}"] = value
         self._logger.emit(
             event_name=EVENT,
             body=finding["message"],
@@ -95,10 +100,37 @@ class FindingEmitter:
         self._provider.shutdown()
 
 
+def _service_name_from_env() -> bool:
+    """Whether the user names the service through the SDK's environment (weaver then keeps theirs)."""
+    import os
+
+    return bool(os.environ.get("OTEL_SERVICE_NAME")) or "service.name=" in os.environ.get(
+        "OTEL_RESOURCE_ATTRIBUTES", ""
+    )
+
+
 def _attribute_value(value: Any) -> Any:
-    """An OTLP attribute value: scalars and homogeneous lists as they are, anything else as JSON text."""
+    """weaver's `json_value_to_any_value`: scalars as they are, arrays of what converts (None when
+    nothing does), null and objects dropped (None)."""
     if isinstance(value, str | bool | int | float):
         return value
-    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-        return value
-    return json.dumps(value, sort_keys=True)
+    if isinstance(value, list):
+        items = [v for v in (_attribute_value(x) for x in value) if v is not None]
+        if not items:
+            return None
+        kinds = {type(v) for v in items}
+        # The Python SDK takes only homogeneous scalar lists; weaver's AnyValue list may mix types.
+        return items if len(kinds) == 1 and not isinstance(items[0], list) else json.dumps(items)
+    return None
+
+
+def _flatten(value: Any, prefix: str) -> list[tuple[str, Any]]:
+    """weaver's `flatten_finding_context`: objects and arrays become dotted keys (`a.b`, `items.0`)."""
+    if isinstance(value, dict):
+        pairs = value.items()
+    elif isinstance(value, list):
+        pairs = ((str(i), v) for i, v in enumerate(value))  # type: ignore[assignment]
+    else:
+        converted = _attribute_value(value)
+        return [(prefix, converted)] if converted is not None else []
+    return [kv for key, val in pairs for kv in _flatten(val, f"{prefix}.{key}" if prefix else str(key))]

@@ -40,14 +40,15 @@ class Statistics:
 
     @classmethod
     def of(cls, index: RegistryIndex) -> Statistics:
-        """Start with every registry attribute (templates included), metric and event unseen."""
-        attributes = dict.fromkeys([*index.attributes, *index.templates], 0)
-        return cls(attributes, dict.fromkeys(index.metrics, 0), dict.fromkeys(index.events, 0))
+        """Start with every non-deprecated registry attribute (templates included), metric and event
+        unseen: deprecated definitions do not count toward coverage, as in weaver."""
+        attributes, metrics, events = index.covered
+        return cls(dict.fromkeys(attributes, 0), dict.fromkeys(metrics, 0), dict.fromkeys(events, 0))
 
     def add(self, kind: str, node: dict[str, Any]) -> None:
-        """Count one checked node of a sample."""
+        """Count one checked node of a sample (every kind of data point counts as weaver's `data_point`)."""
         self.total_entities += 1
-        self.total_entities_by_type[kind] += 1
+        self.total_entities_by_type["data_point" if kind.endswith("data_point") else kind] += 1
         result = node.get("live_check_result") or {}
         advice = result.get("all_advice", [])
         self.total_advisories += len(advice)
@@ -230,26 +231,3 @@ def render_report(report: dict[str, Any], fmt: str, color: bool = False) -> str:
         return to_jsonl([*report["samples"], *([{"statistics": stats}] if stats else [])])
     text = "".join(render_sample_ansi(s, color) for s in report["samples"])
     return text + (render_statistics_ansi(stats) if stats else "")
-
-
-def template_target(templates: str, fmt: str) -> bool:
-    """Whether `--format` names a folder of `--templates` (`<dir>/<fmt>` or `<dir>/registry/<fmt>`)."""
-    from pathlib import Path
-
-    root = Path(templates)
-    return (root / fmt).is_dir() or (root / "registry" / fmt).is_dir()
-
-
-def render_with_templates(report: dict[str, Any], templates: str, fmt: str) -> tuple[list[Any], list[Any]]:
-    """Render the report with a user's template folder (weaver.yaml + MiniJinja, as `registry generate`
-    does, the report being the context); returns the rendered files and the diagnostics."""
-    from weavergen.forge import GenerateOptions
-    from weavergen.forge.generate import GenerateJob, prepare_templates, render_target
-
-    job = GenerateJob(target_dir="", config=None, context=None, cli_params={}, template_files=[])  # type: ignore[arg-type]
-    prepare_templates(GenerateOptions(registry="", target=fmt, templates=templates), job)
-    if not job.ok:
-        return [], list(job.diagnostics)
-    job.context = report
-    result = render_target(job)
-    return list(result.files), [*job.diagnostics, *result.diagnostics]

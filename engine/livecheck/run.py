@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from weavergen.diagnostics import Diagnostic, Range
+from weavergen.diagnostics import Diagnostic, Range, Severity
 from weavergen.livecheck.checker import AdvicePolicies, LiveChecker, RegistryIndex
 from weavergen.livecheck.findings_log import FindingEmitter
 from weavergen.livecheck.receiver import Receiver, ReceiverOptions
@@ -139,9 +139,11 @@ def run_live_check(
     except SampleError as err:
         diagnostics.append(sample_diagnostic(err))
     except OSError as err:
-        diagnostics.append(Diagnostic(code="IngestError", message=f"Fatal error during ingest. {err}"))
+        diagnostics.append(ingest_error(str(err)))
     if emitter is not None:
         emitter.close()
+    if settings.no_stats and settings.fail_on != "none":
+        diagnostics.append(no_stats_warning(settings.fail_on))
     if checker.policies is not None:
         diagnostics.extend(checker.policies.diagnostics)
     failed = (not settings.no_stats and should_fail(session.highest, settings.fail_on)) or any(
@@ -149,6 +151,17 @@ def run_live_check(
     )
     return LiveCheckOutcome(
         session.report(), session.highest, 1 if failed else 0, diagnostics, session.count, requests
+    )
+
+
+def no_stats_warning(fail_on: str) -> Diagnostic:
+    """`--no-stats` keeps no statistics, so weaver's `--fail-on` gate has nothing to read: say so."""
+    return Diagnostic(
+        code="FailOnNotEnforced",
+        message=f"Statistics are disabled (--no-stats): the --fail-on {fail_on} threshold cannot be "
+        "enforced, and this run does not fail on findings.",
+        severity=Severity.WARNING,
+        help="Drop --no-stats to make findings fail the run, or pass --fail-on none to silence this.",
     )
 
 
@@ -186,13 +199,7 @@ def _from_otlp(
         receiver.stop()
         control.receiver = None
     for error in receiver.errors:
-        diagnostics.append(
-            Diagnostic(
-                code="IngestError",
-                message=f"Fatal error during ingest. {error.endpoint}: {error.message}",
-                file=error.endpoint,
-            )
-        )
+        diagnostics.append(ingest_error(f"{error.endpoint}: {error.message}", error.endpoint))
     return receiver.requests
 
 
@@ -226,11 +233,17 @@ def sample_diagnostic(err: SampleError) -> Diagnostic:
     if err.line is not None:
         column = err.column or 0
         where = Range.of(err.line, column, err.line, column + 1)
+    return ingest_error(err.message if where else str(err), err.source or None, where)
+
+
+def ingest_error(error: str, file: str | None = None, where: Range | None = None) -> Diagnostic:
+    """weaver_live_check's `IngestError { error }`: input that could not be read as telemetry."""
     return Diagnostic(
         code="IngestError",
-        message=f"Fatal error during ingest. {err.message}" if where else f"Fatal error during ingest. {err}",
-        file=err.source or None,
+        message=f"Fatal error during ingest. {error}",
+        file=file,
         range=where,
+        error={"IngestError": {"error": error}},
     )
 
 

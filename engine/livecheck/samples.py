@@ -155,7 +155,14 @@ def _normalise(kind: str, body: dict[str, Any]) -> dict[str, Any]:
         out.setdefault("unit", "")
         points = []
         for point in out.get("data_points") or []:
-            points.append({**point, "attributes": _attributes(point.get("attributes") or [])})
+            normalised = {**point, "attributes": _attributes(point.get("attributes") or [])}
+            if isinstance(point.get("exemplars"), list):
+                normalised["exemplars"] = [
+                    {**e, "filtered_attributes": _attributes(e.get("filtered_attributes") or [])}
+                    for e in point["exemplars"]
+                    if isinstance(e, dict)
+                ]
+            points.append(normalised)
         out["data_points"] = points
     if kind == "log":
         out.setdefault("event_name", "")

@@ -1,0 +1,28 @@
+"""The state one resolution works on, shared by the resolver's parts (inheritance, imports, checks)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from weavergen.diagnostics import Diagnostic
+from weavergen.groups import AttrEntry, UGroup
+from weavergen.registry import LoadedRegistry
+from weavergen.resolve.model import Resolution
+
+
+class ResolverState:
+    """A registry being resolved, the resolved registries it depends on, and the work done so far."""
+
+    def __init__(self, registry: LoadedRegistry, deps: list[Resolution], include_unreferenced: bool) -> None:
+        self.registry = registry
+        self.deps = deps
+        self.include_unreferenced = include_unreferenced
+        self.diags: list[Diagnostic] = []
+        self.groups: list[UGroup] = []
+        self.index: dict[str, list[UGroup]] = defaultdict(list)
+        self.merged: dict[int, list[AttrEntry]] = {}
+        self.includes_of: dict[int, list[str]] = {}
+
+    def _provenance(self, path: str) -> dict[str, str]:
+        """weaver's serialised `Provenance` of a file of this registry (in diagnostics' payloads)."""
+        return {"schema_url": self.registry.schema_url, "path": path}
