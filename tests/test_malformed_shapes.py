@@ -78,6 +78,12 @@ def check(tmp_path: Path, files: dict[str, str], *flags: str) -> list[dict]:
     return [item["diagnostic"] for item in json.loads(done.stderr or "[]")]
 
 
+JSON_CODES = {
+    "InvalidSemConvSpec": ("InvalidSemConvSpec", "invalid_semconv_group"),
+    "InvalidMetric": ("InvalidMetric",),
+}
+"""The JSON output names a schema error by weaver's miette code."""
+
 SHAPES = {
     "groups-is-a-number": ({"bad.yaml": "groups: 5\n"}, (), "InvalidSemConvSpec"),
     "v2-attribute-groups-is-a-number": (
@@ -108,7 +114,9 @@ def test_a_malformed_shape_keeps_every_other_diagnostic(tmp_path: Path, name: st
     files, flags, code = SHAPES[name]
     diags = check(tmp_path, {**files, "other.yaml": GOOD.replace("registry.good", "registry.other")}, *flags)
     assert not [d for d in diags if d["code"] in ("WorkflowTaskFailed", "internal-error")]
-    (bad,) = [d for d in diags if d["code"] == code and d.get("file", "").endswith("bad.yaml")][:1]
+    (bad,) = [d for d in diags if d["code"] in JSON_CODES[code] and d.get("file", "").endswith("bad.yaml")][
+        :1
+    ]
     assert bad["range"]["start"]["line"] >= 0
     # the good files are still resolved: their duplicate attribute is found
     assert any(d["code"] == "DuplicateAttributeId" for d in diags)
@@ -121,7 +129,7 @@ def test_a_dependency_path_too_long_for_the_file_system_is_a_positioned_error(tm
     assert not [d for d in diags if d["code"] in ("WorkflowTaskFailed", "internal-error")]
     (missing,) = [d for d in diags if d["code"] == "RegistryNotFound"]
     assert missing["file"].endswith("manifest.yaml") and missing["range"]["start"]["line"] == 3
-    assert any(d["code"] == "InvalidSemConvSpec" for d in diags)
+    assert any(d["code"] in JSON_CODES["InvalidSemConvSpec"] for d in diags)
     # the same name as a `[sub_folder]` of the registry path
     diags = check(tmp_path, {}, "-r", f"{tmp_path / 'reg'}[{long}]")
     assert [d["code"] for d in diags] == ["RegistryNotFound"]
