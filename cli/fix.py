@@ -82,8 +82,8 @@ def fix(
     AI fixes are offered only after the engine has applied them to an in-memory copy of the registry and
     re-checked it: the diagnostic must go away and no new error may appear.
     """
-    from weavergen.fixes import fix_registry
-    from weavergen.output import OutputError, write_atomic
+    from weavergen.fixer import fix_registry
+    from weavergen.output import OutputError, replace_text
     from weavergen.registry import registry_root_of
 
     target = (registry or path or Path(".")).resolve()
@@ -122,6 +122,7 @@ def fix(
             for p, text in ai_run.originals.items():
                 before.setdefault(p, text)
             after.update(ai_run.final)
+    refused = 0
     for p in sorted(after):
         if after[p] == before.get(p):
             continue
@@ -129,10 +130,10 @@ def fix(
             typer.echo(_diff(p, before[p], after[p]), nl=False)
         if apply:
             try:
-                write_atomic(Path(p), after[p])
+                replace_text(Path(p), before[p], after[p])
             except OutputError as exc:
                 typer.echo(f"error: {exc}", err=True)
-                raise typer.Exit(1) from None
+                refused += 1
     total = sum(len(c.applied) for c in changed) + ai_fixes
     files = sum(1 for p in after if after[p] != before.get(p))
     errors = sum(1 for d in remaining if d.is_error)
@@ -142,6 +143,8 @@ def fix(
         f"fixes ({errors} error(s)).",
         err=True,
     )
+    if refused:
+        raise typer.Exit(1)
 
 
 def _ai_fixes(

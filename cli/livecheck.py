@@ -238,10 +238,15 @@ def live_check_command(
     )  # fmt: skip
     stream = not no_stream and output is None and fmt in ("ansi", "jsonl") and not templated
     color = fmt == "ansi" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    control = LiveCheckControl(
-        sink=_stream_sink(fmt, color) if stream else None,
-        on_listening=None if options.quiet else _announce(otlp_grpc_address),
-    )
+    if output not in (None, "none", "http"):
+        from weavergen.output import output_folder_problem
+
+        problem = output_folder_problem(Path(output))
+        if problem is not None:  # found now, not after a long session whose report would be lost
+            _write(sys.stderr, f"error: {problem}")
+            raise typer.Exit(1)
+    control = LiveCheckControl(sink=_stream_sink(fmt, color) if stream else None)
+    control.on_listening = None if options.quiet else _announce(otlp_grpc_address, control)
     token = register_control(control)
     params: dict[str, Any] = {
         "input_source": input_source,
@@ -339,11 +344,16 @@ def _stream_sink(fmt: str, color: bool) -> Any:
     return sink
 
 
-def _announce(address: str) -> Any:
+def _announce(address: str, control: Any) -> Any:
     def announce(ports: dict[str, int]) -> None:
         names = {"grpc": "OTLP/gRPC", "http": "OTLP/HTTP", "admin": "admin"}
         where = ", ".join(f"{names[k]} {address}:{p}" for k, p in ports.items())
         _write(sys.stderr, f"live-check listening: {where}")
+        if "admin" in ports and control.receiver is not None:
+            token = control.receiver.stop_token
+            _write(
+                sys.stderr, f"live-check stop token (X-Weavergen-Token, for POST /stop from a page): {token}"
+            )
 
     return announce
 

@@ -129,7 +129,7 @@ def build_model(name: str, settings: AISettings) -> Model:
         from pydantic_ai.providers.openai import OpenAIProvider
 
         model_name = name.split(":", 1)[1] if name.startswith("openai:") else name
-        key = settings.api_key or os.environ.get("OPENAI_API_KEY") or "unused"
+        key = endpoint_key(settings) or "unused"
         return OpenAIChatModel(model_name, provider=OpenAIProvider(base_url=settings.endpoint, api_key=key))
     from pydantic_ai.models import infer_model
 
@@ -144,6 +144,56 @@ def build_model(name: str, settings: AISettings) -> Model:
 
         return AnthropicModel(name.split(":", 1)[1], provider=AnthropicProvider(api_key=settings.api_key))
     return infer_model(name)
+
+
+ENDPOINT_KEY_ENV = "WEAVERGEN_AI_API_KEY"
+_PROVIDER_HOSTS = {"api.openai.com": "OPENAI_API_KEY"}
+
+
+def endpoint_key(settings: AISettings) -> str | None:
+    """The key sent to `settings.endpoint`: one paired with it (the `apiKey` set beside it, or
+    `$WEAVERGEN_AI_API_KEY`), or a provider's environment key only for that provider's own host.
+
+    A workspace setting can name the endpoint, so `$OPENAI_API_KEY` never goes to a host it was not
+    issued for.
+    """
+    from urllib.parse import urlsplit
+
+    if settings.api_key:
+        return settings.api_key
+    if os.environ.get(ENDPOINT_KEY_ENV):
+        return os.environ[ENDPOINT_KEY_ENV]
+    try:
+        parts = urlsplit(settings.endpoint or "")
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return None
+    env = _PROVIDER_HOSTS.get(host)
+    return os.environ.get(env) if env and parts.scheme == "https" else None
+
+
+def secrets(settings: AISettings | None = None) -> list[str]:
+    """Every configured secret: the settings' key, the endpoint's credentials, each provider's key."""
+    from urllib.parse import urlsplit
+
+    found = [settings.api_key or ""] if settings else []
+    if settings and settings.endpoint:
+        try:
+            parts = urlsplit(settings.endpoint)
+            found += [parts.password or "", parts.username or ""]
+        except ValueError:
+            pass
+    names = {*_KEY_ENV.values(), ENDPOINT_KEY_ENV}
+    names |= {k for k in os.environ if k.endswith(("_API_KEY", "_TOKEN", "_SECRET", "_ACCESS_KEY"))}
+    found += [os.environ.get(name, "") for name in names]
+    return sorted({v for v in found if len(v) >= 4}, key=len, reverse=True)
+
+
+def redact(text: str, settings: AISettings | None = None) -> str:
+    """`text` with every configured secret, and anything shaped like an API key, replaced."""
+    for secret in secrets(settings):
+        text = text.replace(secret, "[redacted]")
+    return re.sub(r"(sk|key|token)[-_A-Za-z0-9]{8,}", "[redacted]", text)
 
 
 # The prompt.
@@ -239,12 +289,7 @@ async def ask(
         raise
     except Exception as exc:  # a provider failure must not take the editor down; keys are never in it
         log.info("model %s failed: %s", label, type(exc).__name__)
-        return ModelAnswer(label, error=f"{type(exc).__name__}: {_redact(str(exc))}")
-
-
-def _redact(text: str) -> str:
-    """Hide anything that looks like an API key in a provider's error message."""
-    return re.sub(r"(sk|key|token)[-_A-Za-z0-9]{8,}", "[redacted]", text)[:300]
+        return ModelAnswer(label, error=f"{type(exc).__name__}: {redact(str(exc), settings)[:300]}")
 
 
 # Verification and consensus.

@@ -7,6 +7,7 @@ carries a file and a range, and related locations (the other definition of a dup
 
 from __future__ import annotations
 
+import functools
 import os
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -125,6 +126,60 @@ def internal_error(message: str, file: str | None = None) -> Diagnostic:
         "Please report it with the input that caused it.",
         file=file,
     )
+
+
+REPLACE = "replace"
+_ALIASES = {
+    "integer": "int",
+    "long": "int",
+    "float": "double",
+    "number": "double",
+    "bool": "boolean",
+    "str": "string",
+    "text": "string",
+}
+
+
+def closest(word: str, options: list[str] | tuple[str, ...], cutoff: float = 0.6) -> str | None:
+    """The option a misspelt word most likely meant (case, common type aliases, then similarity)."""
+    if not word or word in options:
+        return None
+    return _closest(word, tuple(options), cutoff)
+
+
+@functools.lru_cache(maxsize=256)
+def _closest(word: str, options: tuple[str, ...], cutoff: float) -> str | None:
+    """`closest`, remembered: an editor asks again after every keystroke, over thousands of names."""
+    import difflib
+
+    lowered = {o.lower(): o for o in options}
+    for candidate in (word.lower(), _ALIASES.get(word.lower()), _alias_array(word.lower())):
+        if candidate and candidate in lowered and lowered[candidate] != word:
+            return lowered[candidate]
+    # difflib's ratio is at most 2·min(len)/(len+len): skip names too short or too long to reach cutoff.
+    low, high = len(word) * cutoff / (2 - cutoff), len(word) * (2 - cutoff) / cutoff
+    near = [o for o in options if low <= len(o) <= high]
+    found = difflib.get_close_matches(word, near, n=1, cutoff=cutoff)
+    return found[0] if found else None
+
+
+def _alias_array(word: str) -> str | None:
+    base = word.removesuffix("[]")
+    return f"{_ALIASES[base]}[]" if base != word and base in _ALIASES else None
+
+
+def did_you_mean(name: str) -> str:
+    """The help text of a diagnostic that proposes a replacement."""
+    return f"Did you mean `{name}`?"
+
+
+def replacement(new_text: str, at: Range | None = None) -> dict[str, Any]:
+    """Fix data of a diagnostic that proposes a replacement: `at` (default: the diagnostic's own range)
+    becomes `new_text`. The one fix provider (`fixes.fixes_for`) turns it into an edit for every face."""
+    data: dict[str, Any] = {"kind": REPLACE, "text": new_text}
+    if at is not None:  # plain numbers: fix data travels as JSON (LSP diagnostic data)
+        data["range"] = [at.start.line, at.start.column, at.end.line, at.end.column]
+    return data
 
 
 def rust_debug_option(value: str | None) -> str:

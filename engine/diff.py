@@ -356,7 +356,7 @@ def render_templates(
     """
     from weavergen.forge import GenerateOptions
     from weavergen.forge.config import ForgeConfig, templates_root
-    from weavergen.forge.generate import GenerateJob, prepare_templates, render_target
+    from weavergen.forge.generate import GenerateJob, prepare_templates, render_bounded
 
     if not templates_root(Path(templates), fmt).is_dir():
         return None
@@ -365,5 +365,5 @@ def render_templates(
     if not job.ok:
         return [], job.diagnostics
     job.context = json.loads(json.dumps(diff))
-    result = render_target(job)
+    result = render_bounded(job, f"target `{fmt}`")
     return result.files, [*job.diagnostics, *result.diagnostics]

@@ -22,9 +22,10 @@ from weavergen.lockfile import (
     inputs_of,
     options_from,
     read_bytes,
-    read_lock,
+    read_lock_text,
     sha,
 )
+from weavergen.lockpaths import entry_problems, invalid_lock, output_problem
 
 
 @dataclass(slots=True)
@@ -35,6 +36,7 @@ class FileDrift:
     cause: str  # hand-edited, stale, orphaned, deleted, new, foreign
     action: str  # write, keep, delete
     detail: str = ""
+    disk: str | None = None  # the digest of the file on disk when measured (None: there was none)
 
 
 @dataclass(slots=True)
@@ -145,12 +147,17 @@ def find_locks(paths: Sequence[Path]) -> list[Path]:
 
 def measure(lock_path: Path, *, parallel: bool = True) -> list[TargetDrift]:
     """Regenerate each generation recorded in a lock into a temporary folder and measure its drift."""
-    lock = read_lock(lock_path)
-    return [
-        _measure_one(lock_path, key, entry, parallel)
-        for key, entry in sorted(lock["generations"].items())
-        if isinstance(entry, dict)
-    ]
+    lock, text = read_lock_text(lock_path)
+    out = []
+    for key, entry in sorted(lock["generations"].items()):
+        problems = entry_problems(lock_path, entry)
+        if problems:
+            drift = TargetDrift(lock_path, str(key), [], outputs=0, output=".")
+            drift.diagnostics = [invalid_lock(lock_path, text, *p) for p in problems]
+            out.append(drift)
+        else:
+            out.append(_measure_one(lock_path, key, entry, parallel))
+    return out
 
 
 def _measure_one(lock_path: Path, key: str, entry: dict[str, Any], parallel: bool) -> TargetDrift:
@@ -171,6 +178,13 @@ def _measure_one(lock_path: Path, key: str, entry: dict[str, Any], parallel: boo
             return drift
         drift.fresh = {p.relative_to(fresh_root).as_posix(): p.read_bytes() for p in files_under(fresh_root)}
         inputs = inputs_of(options, targets, run.context.registry)
+    drift.diagnostics = [
+        invalid_lock(lock_path, "", "a generated file", rel, problem)
+        for rel in sorted(drift.fresh)
+        if (problem := output_problem(drift.output_dir, rel)) is not None
+    ]
+    if drift.failed:
+        return drift
     old_inputs = entry.get("inputs") or {}
     drift.inputs_changed = [
         f"{k} changed" for k in ("registry", "templates", "params") if old_inputs.get(k) != inputs[k]
@@ -187,6 +201,7 @@ def _classify(base: Path, recorded: dict[str, str], fresh: dict[str, bytes]) -> 
     out: list[FileDrift] = []
     for rel in sorted(set(recorded) | set(fresh)):
         disk = read_bytes(base / rel)
+        digest = None if disk is None else sha(disk)
         was = recorded.get(rel)
         now = fresh.get(rel)
         edited = disk is not None and was is not None and sha(disk) != was
@@ -194,17 +209,23 @@ def _classify(base: Path, recorded: dict[str, str], fresh: dict[str, bytes]) -> 
             if disk is None:
                 continue  # recorded, gone, and no longer generated: nothing to do
             action = "keep" if edited else "delete"
-            out.append(FileDrift(rel, "orphaned", action, "edited by hand, kept" if edited else ""))
+            out.append(
+                FileDrift(rel, "orphaned", action, "edited by hand, kept" if edited else "", disk=digest)
+            )
         elif was is None:
             if disk is None:
-                out.append(FileDrift(rel, "new", "write"))
+                out.append(FileDrift(rel, "new", "write", disk=digest))
             elif disk != now:
-                out.append(FileDrift(rel, "foreign", "keep", "a file the generator did not write is there"))
+                out.append(
+                    FileDrift(
+                        rel, "foreign", "keep", "a file the generator did not write is there", disk=digest
+                    )
+                )
         elif disk is None:
-            out.append(FileDrift(rel, "deleted", "write"))
+            out.append(FileDrift(rel, "deleted", "write", disk=digest))
         elif edited:
             if disk != now:
-                out.append(FileDrift(rel, "hand-edited", "keep"))
+                out.append(FileDrift(rel, "hand-edited", "keep", disk=digest))
         elif sha(now) != was:
-            out.append(FileDrift(rel, "stale", "write"))
+            out.append(FileDrift(rel, "stale", "write", disk=digest))
     return out

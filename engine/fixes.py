@@ -1,9 +1,11 @@
 """Quick fixes: text edits that repair a diagnostic, shared by `weavergen fix` and the language server.
 
-A fix is computed from the diagnostic's code and range and the file's parsed document, so it works for
-clients that do not echo diagnostic data back. Edits are in code points; faces convert as they need.
-Fixes that leave a value for the user to choose are snippets (`${1:placeholder}`); `plain_text`
-gives their text with the placeholders filled in, for the CLI.
+A diagnostic that proposes a replacement ("Did you mean …?") carries it as fix data from the moment the
+engine makes it (`diagnostics.replacement`); one provider turns that into an edit. Every other fix is
+computed from the diagnostic's code and range and the file's parsed document. Either way the fix comes
+from the engine's own diagnostics, so it works for clients that do not echo diagnostic data back.
+Edits are in code points; faces convert as they need. Fixes that leave a value for the user to choose
+are snippets (`${1:placeholder}`); `plain_text` gives their text with the placeholders filled in.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from weavergen.diagnostics import Diagnostic, Position, Range, Severity
+from weavergen.diagnostics import REPLACE, Diagnostic, Position, Range, Severity, replacement
 from weavergen.document import Document, Path
 from weavergen.registry import SpecFile
 
@@ -116,20 +118,45 @@ def hints(spec: SpecFile) -> list[Diagnostic]:
                     range=Range.of(*span),
                     tags=("deprecated",),
                     help="Write `development`; weaver resolves both to `development`.",
-                    fix={"kind": "replace_stability", "value": "development"},
+                    fix=replacement("development"),
                 )
             )
     return out
 
 
 def fixes_for(diagnostic: Diagnostic, spec: SpecFile) -> list[Fix]:
-    """The fixes for one diagnostic of a file; empty when none applies."""
+    """The fixes for one diagnostic of a file; empty when none applies.
+
+    A diagnostic that proposes a replacement carries it as fix data (`diagnostics.replacement`), however
+    the engine chose it; every other fix is built from the diagnostic's code and the document.
+    """
     if diagnostic.range is None or spec.document.failed:
         return []
+    if diagnostic.fix is not None and diagnostic.fix.get("kind") == REPLACE:
+        return _replace(_Ctx(diagnostic, spec))
     builder = _BUILDERS.get(diagnostic.code)
     if builder is None:
         return []
     return builder(_Ctx(diagnostic, spec))
+
+
+def _replace(c: _Ctx) -> list[Fix]:
+    """Replace the diagnostic's range (or the range its fix data names) by the suggested text, keeping
+    the quotes the old text was written with."""
+    assert c.d.fix is not None
+    at = c.d.fix.get("range")
+    rng = Range.of(*at) if at else c.d.range
+    new = str(c.d.fix.get("text", ""))
+    if rng is None or not new:
+        return []
+    old = c.text_of(rng)
+    if old is None:
+        return []
+    quote = old[0] if len(old) >= 2 and old[0] == old[-1] and old[0] in "'\"" else ""
+    bare = old[1:-1] if quote else old
+    if bare == new:
+        return []
+    return c.fix(f"Replace `{bare}` by `{new}`", [TextEdit(rng, f"{quote}{new}{quote}")])
 
 
 class _Ctx:
@@ -151,6 +178,12 @@ class _Ctx:
             if hit and (best is None or len(path) > len(best)):
                 best = path
         return best
+
+    def text_of(self, rng: Range) -> str | None:
+        """The text of a single-line range of the document; None when it spans lines or is out of bounds."""
+        if rng.start.line != rng.end.line or rng.start.line >= len(self.lines):
+            return None
+        return self.lines[rng.start.line][rng.start.column : rng.end.column]
 
     def fix(self, title: str, edits: list[TextEdit], snippet: bool = False) -> list[Fix]:
         return [Fix(title, self.d.code, self.spec.provenance, tuple(edits), snippet)]
@@ -208,12 +241,6 @@ def _add_stability(c: _Ctx) -> list[Fix]:
         return []
     edit = c.insert_after(path[:-1], "stability", "development")
     return c.fix("Add `stability: development`", [edit]) if edit else []
-
-
-def _replace_stability(c: _Ctx) -> list[Fix]:
-    if c.d.range is None:
-        return []
-    return c.fix("Replace `experimental` by `development`", [TextEdit(c.d.range, "development")])
 
 
 def _structure_deprecated(c: _Ctx) -> list[Fix]:
@@ -300,12 +327,30 @@ def _add_requirement_level(c: _Ctx) -> list[Fix]:
     return c.fix("Add `requirement_level: recommended`", [edit]) if edit else []
 
 
+def _manifest_schema_url(c: _Ctx) -> list[Fix]:
+    """`schema_base_url` + `semconv_version` written as the one `schema_url` they stand for."""
+    base, version = (value_at(c.doc.data, (k,)) for k in ("schema_base_url", "semconv_version"))
+    keys = ("semconv_version", "schema_base_url")
+    spans = [(c.doc.key_spans.get((k,)), c.doc.spans.get((k,))) for k in keys]
+    if not isinstance(base, str) or version is None or any(k is None or v is None for k, v in spans):
+        return []
+    (vk, vv), (bk, bv) = spans
+    assert vk is not None and vv is not None and bk is not None and bv is not None
+    if vk[0] != vv[2] or bk[0] != bv[2] or bk[1] != 0:
+        return []  # only single-line top-level keys
+    url = f"{base.rstrip('/')}/{version}"
+    edits = [
+        TextEdit(Range.of(vk[0], vk[1], vv[2], vv[3]), f"schema_url: {url}"),
+        TextEdit(Range.of(bk[0], 0, bk[0] + 1, 0), ""),
+    ]
+    return c.fix(f"Replace `schema_base_url` and `semconv_version` by `schema_url: {url}`", edits)
+
+
 _BUILDERS: dict[str, Any] = {
     "InvalidGroupStability": lambda c: _add_stability(c) if c.d.fix else [],
     "InvalidAttributeWarning": _attribute_problem,
     "InvalidAttribute": _attribute_problem,
     "InvalidAnyValue": lambda c: _add_stability(c) if c.d.fix else [],
-    EXPERIMENTAL: _replace_stability,
     "UnstructuredDeprecatedProperty": _structure_deprecated,
     "InvalidSpanMissingSpanKind": _add_field(
         "span_kind",
@@ -316,78 +361,5 @@ _BUILDERS: dict[str, Any] = {
     "InvalidGroupDuplicateAttributeRef": _remove_duplicate_ref,
     "InvalidGroupUsesPrefix": _expand_prefix,
     "MissingRequirementLevelWarning": _add_requirement_level,
+    "DeprecatedSyntaxInRegistryManifest": _manifest_schema_url,
 }
-
-
-def fix_file(spec: SpecFile, diagnostics: list[Diagnostic], snippets: bool = False) -> tuple[str, list[Fix]]:
-    """Apply the first fix of every diagnostic of one file whose edits do not overlap an earlier fix."""
-    chosen: list[Fix] = []
-    taken: list[Range] = []
-    for d in diagnostics:
-        if d.file != spec.provenance:
-            continue
-        for f in fixes_for(d, spec):
-            if f.snippet and not snippets:
-                continue
-            if any(_overlaps(e.range, t) for e in f.edits for t in taken):
-                continue
-            chosen.append(f)
-            taken.extend(e.range for e in f.edits)
-            break
-    edits = [e for f in chosen for e in f.edits]
-    return apply_edits(spec.text, edits), chosen
-
-
-def _overlaps(a: Range, b: Range) -> bool:
-    def key(p: Position) -> tuple[int, int]:
-        return (p.line, p.column)
-
-    if key(a.start) == key(a.end) or key(b.start) == key(b.end):
-        return key(a.start) == key(b.start)
-    return key(a.start) < key(b.end) and key(b.start) < key(a.end)
-
-
-@dataclass(slots=True)
-class FileFixes:
-    """What `fix_registry` did to one file: its text before and after, and the fixes applied."""
-
-    path: str
-    before: str
-    after: str
-    applied: list[Fix]
-
-
-def fix_registry(
-    root: str, codes: set[str] | None = None, snippets: bool = False, rounds: int = 5
-) -> tuple[list[FileFixes], list[Diagnostic]]:
-    """Fix a registry in memory, re-checking after each round; return the changed files and what remains.
-
-    Nothing is written here; the caller decides (the CLI writes atomically or prints a diff).
-    """
-    from pathlib import Path
-
-    from weavergen.workspace import RegistryWorkspace, WorkspaceOptions
-
-    ws = RegistryWorkspace(Path(root), WorkspaceOptions(skip_policies=True))
-    originals: dict[str, str] = {}
-    applied: dict[str, list[Fix]] = {}
-    for _ in range(rounds):
-        progressed = False
-        for path in ws.files():
-            spec = ws.snapshot().file(path)
-            if spec is None:
-                continue
-            wanted = [d for d in ws.diagnostics(path) if codes is None or d.code in codes]
-            text, done = fix_file(spec, wanted, snippets)
-            if done and text != spec.text:
-                originals.setdefault(path, spec.text)
-                applied.setdefault(path, []).extend(done)
-                ws.update(path, text)
-                progressed = True
-        if not progressed:
-            break
-    changed = [
-        FileFixes(p, originals[p], ws.text_of(p) or originals[p], applied[p]) for p in sorted(originals)
-    ]
-    remaining = [d for ds in ws.all_diagnostics().values() for d in ds]
-    return changed, remaining

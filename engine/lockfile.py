@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -37,15 +38,28 @@ _PATH_LIST_SETTINGS = ("configs", "policies")
 SKIPPED_DIRS = {"node_modules", ".git", ".venv", "__pycache__"}
 
 
+LOCK_MAX_BYTES = 64 * 1024 * 1024
+
+
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_bytes(path: Path) -> bytes | None:
+def read_bytes(path: Path, limit: int | None = None) -> bytes | None:
+    """A regular file's bytes; None for a missing or unreadable file, a device, pipe or socket (never
+    blocks on a FIFO nor reads `/dev/zero` without end), or a file longer than `limit`."""
     try:
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or (limit is not None and info.st_size > limit):
+                return None
+            return handle.read() if limit is None else handle.read(limit + 1)
+        except OSError:
+            return None
 
 
 # --- Define: the lock file ----------------------------------------------------------------------------
@@ -200,13 +214,23 @@ def entry_id(settings: dict[str, Any], targets: Sequence[str], output: str) -> s
 
 def read_lock(path: Path) -> dict[str, Any]:
     """A lock file's content; an unreadable or foreign file reads as an empty lock."""
+    return read_lock_text(path)[0]
+
+
+def read_lock_text(path: Path) -> tuple[dict[str, Any], str]:
+    """A lock file's content and text; an unreadable, special, oversized or foreign file is an empty lock."""
+    empty: dict[str, Any] = {"version": LOCK_VERSION, "generations": {}}
+    data = read_bytes(path, LOCK_MAX_BYTES)
+    if data is None or len(data) > LOCK_MAX_BYTES:
+        return empty, ""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {"version": LOCK_VERSION, "generations": {}}
-    if not isinstance(data, dict) or not isinstance(data.get("generations"), dict):
-        return {"version": LOCK_VERSION, "generations": {}}
-    return data
+        text = data.decode("utf-8")
+        lock = json.loads(text)
+    except (ValueError, RecursionError):
+        return empty, ""
+    if not isinstance(lock, dict) or not isinstance(lock.get("generations"), dict):
+        return empty, text
+    return lock, text
 
 
 def write_lock(path: Path, lock: dict[str, Any]) -> None:

@@ -6,7 +6,6 @@ is replaced, everything else is copied line by line (LF line endings, final newl
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,7 +152,9 @@ class SnippetRenderer:
     def render(self, snippet: Snippet, file: str, line: int) -> str | Diagnostic:
         """The snippet's text (without the final newline), or a diagnostic placed on its header line."""
         from weavergen.forge.render import TemplateProblem, render_source
+        from weavergen.forge.sandbox import at
 
+        at("TemplateEvaluationFailed", f"the snippet `{snippet.group_id}`", file, line)
         rng = Range.of(line, 0, line, 0)
         if self.v2_schema is not None:
             return self._render_v2(snippet, file, rng)
@@ -199,10 +200,13 @@ class SnippetRenderer:
         from weavergen.forge.generate import filter_error
         from weavergen.forge.jq import JqError, jq_variables, run_jq
         from weavergen.forge.render import TemplateProblem, render_source
+        from weavergen.forge.sandbox import at
 
+        at("FilterError", f"jq query `{query.strip()}`", file, line)
         rng = Range.of(line, 0, line, 0)
         try:
             result = run_jq(query, self.v2_schema, jq_variables(self.params, with_params=False))
+            at("TemplateEvaluationFailed", f"template `{name or SNIPPET_TEMPLATE}`", file, line)
         except JqError as exc:
             return Diagnostic(
                 code="FilterError", message=str(exc), file=file, range=rng, error=filter_error(str(exc))
@@ -295,6 +299,7 @@ def update_markdown(options: UpdateMarkdownOptions) -> UpdateMarkdownReport:
 
 def _update(options: UpdateMarkdownOptions, report: UpdateMarkdownReport) -> None:
     from weavergen.check import check_registry
+    from weavergen.markdown_refresh import refresh_markdown
 
     setup = markdown_setup(options, report)
     if setup is None:
@@ -349,64 +354,3 @@ def markdown_setup(
     params, diagnostics = parse_params(options.params, options.params_file)
     report.diagnostics.extend(diagnostics)
     return target_dir, params
-
-
-def refresh_markdown(
-    options: UpdateMarkdownOptions,
-    report: UpdateMarkdownReport,
-    resolution: Any,
-    setup: tuple[Path, dict[str, Any]],
-) -> None:
-    """Re-render every snippet of every `*.md` under the markdown folder from a resolved registry."""
-    from weavergen.forge.generate import template_schema
-    from weavergen.output import OutputError, write_atomic
-
-    target_dir, params = setup
-    root = Path(options.markdown_dir)
-    schema = template_schema(resolution, options.v2)
-    groups = {} if options.v2 else {g["id"]: g for g in schema.get("groups", [])}
-    renderer = SnippetRenderer(
-        target_dir, groups, params, options.attribute_registry_base_url, options.project_config
-    )
-    if options.v2:
-        renderer.v2_schema = schema
-    report.diagnostics.extend(renderer.diagnostics)
-    for path in sorted(p for p in root.rglob("*") if p.suffix == ".md" and p.is_file()):
-        report.files += 1
-        original = path.read_text(encoding="utf-8").replace("\r\n", "\n")
-        updated, count, problems = update_contents(original, str(path), renderer)
-        report.snippets += count
-        report.diagnostics.extend(problems)
-        if problems or updated == original:
-            continue
-        report.changed.append(str(path))
-        if options.dry_run:
-            report.diffs[str(path)] = "".join(
-                difflib.unified_diff(
-                    original.splitlines(keepends=True),
-                    updated.splitlines(keepends=True),
-                    fromfile=str(path),
-                    tofile=f"{path} (updated)",
-                )
-            )
-            continue
-        try:
-            write_atomic(path, updated)
-        except OutputError as exc:
-            report.diagnostics.append(
-                Diagnostic(
-                    code="WriteGeneratedCodeFailed",
-                    message=str(exc),
-                    file=str(path),
-                    error={"WriteGeneratedCodeFailed": {"template": str(path), "error": str(exc)}},
-                )
-            )
-    if options.dry_run and report.changed:
-        report.diagnostics.append(
-            Diagnostic(
-                code="MarkdownNotUpToDate",
-                message="The update-markdown command found differences in dry-run: "
-                + ", ".join(report.changed),
-                help="Run `weavergen registry update-markdown` without --dry-run to update these files.",
-            )
-        )

@@ -73,7 +73,8 @@ class RunContext:
 
 @dataclass(frozen=True, slots=True)
 class Offload:
-    """CPU-bound work for a worker process: `function(*args)` there, then `merge(ctx, result)` here."""
+    """Heavy work done outside the operation: `function(*args)` (which runs it in a budgeted child
+    process), then `merge(ctx, result)` back on the run's context."""
 
     function: Callable[..., Any]
     args: tuple[Any, ...]
@@ -270,7 +271,7 @@ def render(
 
     `target` is a target name, or `{"name": …, "index": …}` when the same target is rendered twice.
     """
-    from weavergen.forge.generate import GenerateJob, prepare_templates, render_target
+    from weavergen.forge.generate import GenerateJob, prepare_templates, render_bounded
 
     if isinstance(target, Mapping):
         index = int(target.get("index", 0))
@@ -292,7 +293,7 @@ def render(
         ctx.add(found)
         return {"target": target, "files": len(result.files), **_summary(found)}
 
-    return Offload(render_target, (job,), merge)
+    return Offload(render_bounded, (job, f"target `{target}`"), merge)
 
 
 def write(ctx: RunContext, output: str = "output") -> dict[str, Any]:
@@ -322,12 +323,8 @@ def write(ctx: RunContext, output: str = "output") -> dict[str, Any]:
 
 def update_markdown(ctx: RunContext, settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Re-render the semconv snippets of a markdown folder (or, in a dry run, list what would change)."""
-    from weavergen.markdown import (
-        UpdateMarkdownOptions,
-        UpdateMarkdownReport,
-        markdown_setup,
-        refresh_markdown,
-    )
+    from weavergen.markdown import UpdateMarkdownOptions, UpdateMarkdownReport, markdown_setup
+    from weavergen.markdown_refresh import refresh_markdown
 
     s = dict(settings or {})
     o = ctx.options

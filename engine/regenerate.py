@@ -32,6 +32,7 @@ from weavergen.lockfile import (
     templates_digest,
     write_lock,
 )
+from weavergen.lockpaths import entry_problems, invalid_lock, is_inside, output_problem
 
 __all__ = [
     "LOCK_NAME",
@@ -89,26 +90,43 @@ class ApplyResult:
 
 
 def apply(drift: TargetDrift, *, force: bool = False) -> ApplyResult:
-    """Write the fresh outputs (temp file + rename each), delete unedited orphans, then update the lock."""
+    """Write the fresh outputs (temp file + rename each), delete unedited orphans, then update the lock.
+
+    Each file is checked again just before it is touched: one changed since `measure` (an edit made while
+    the user read the diff) is kept, and a path that now leads out of OUTPUT is refused.
+    """
     from weavergen.output import OutputError, write_atomic
 
     result = ApplyResult()
     if drift.failed:
         return result
+    if not is_inside(drift.output_dir, drift.lock.parent):
+        result.diagnostics.append(
+            invalid_lock(
+                drift.lock, "", "the output folder", drift.output, "now leads out of the lock's folder"
+            )
+        )
+        return result
     for f in drift.files:
         action = _action(f, force)
         path = drift.output_dir / f.path
+        if action == "keep":
+            result.kept.append(f.path)
+            continue
+        problem = _changed_since_measured(drift, f)
+        if problem is not None:
+            result.kept.append(f.path)
+            result.diagnostics.append(problem)
+            continue
         try:
             if action == "write":
                 path.parent.mkdir(parents=True, exist_ok=True)
-                write_atomic(path, drift.fresh[f.path].decode("utf-8"))
+                write_atomic(path, drift.fresh[f.path])
                 result.written.append(f.path)
-            elif action == "delete":
+            else:
                 path.unlink(missing_ok=True)
                 result.deleted.append(f.path)
-            else:
-                result.kept.append(f.path)
-        except (OSError, OutputError, UnicodeDecodeError) as exc:
+        except (OSError, OutputError) as exc:
             result.diagnostics.append(
                 Diagnostic(
                     code="WriteGeneratedCodeFailed",
@@ -125,6 +143,24 @@ def apply(drift: TargetDrift, *, force: bool = False) -> ApplyResult:
     except OutputError as exc:
         result.diagnostics.append(Diagnostic(code="LockWriteFailed", message=str(exc), file=str(drift.lock)))
     return result
+
+
+def _changed_since_measured(drift: TargetDrift, f: FileDrift) -> Diagnostic | None:
+    """Why `f` must not be touched now (None when it is as `measure` saw it and still inside OUTPUT)."""
+    path = drift.output_dir / f.path
+    problem = output_problem(drift.output_dir, f.path)
+    if problem is not None:
+        return invalid_lock(drift.lock, "", "a generated file", f.path, problem)
+    data = read_bytes(path)
+    if (None if data is None else sha(data)) == f.disk:
+        return None
+    return Diagnostic(
+        code="OutputChangedDuringRegenerate",
+        message=f"{path} changed after the drift was measured; it was kept as it is now.",
+        severity=Severity.WARNING,
+        file=str(path),
+        help="Run `weavergen regenerate` again to see the new drift.",
+    )
 
 
 # --- The editor's view: a cheap staleness check, no regeneration ---------------------------------------
@@ -158,21 +194,28 @@ def _registry_root(entry: dict[str, Any], base: Path) -> Path | None:
 
 
 def stale_generations(
-    root: Path, texts: Iterable[tuple[str, str]], search: Sequence[Path]
+    root: Path, texts: Iterable[tuple[str, str]], search: Sequence[Path], locks: Sequence[Path] | None = None
 ) -> list[StaleGeneration]:
     """Generations of the registry at `root` (its current file texts given) that are out of date.
 
     Cheap enough for an editor: compares digests of the registry texts, of the template files and of
-    the outputs on disk with the lock, without rendering anything.
+    the outputs on disk with the lock, without rendering anything. `texts` is read only when a lock
+    records a generation of this registry; `locks` (found below `search` when not given) lets a caller
+    look for lock files less often than it checks them.
     """
+    locks = find_locks(search) if locks is None else locks
+    if not locks:
+        return []
     root = root.resolve()
-    digest = digest_texts((relative_path(Path(p), root), text) for p, text in texts)
+    digest: str | None = None
     found: list[StaleGeneration] = []
-    for lock_path in find_locks(search):
+    for lock_path in locks:
         base = lock_path.parent
         for key, entry in sorted(read_lock(lock_path)["generations"].items()):
-            if not isinstance(entry, dict) or _registry_root(entry, base) != root:
+            if entry_problems(lock_path, entry) or _registry_root(entry, base) != root:
                 continue
+            if digest is None:
+                digest = digest_texts((relative_path(Path(p), root), text) for p, text in texts)
             causes = []
             inputs = entry.get("inputs") or {}
             if inputs.get("registry") != digest:

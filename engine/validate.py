@@ -8,17 +8,15 @@ items whose schema is valid. `validate_manifest` does the same for `manifest.yam
 
 from __future__ import annotations
 
-import json
 import re
-import typing
-from inspect import isclass
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from weavergen import model
-from weavergen.diagnostics import Diagnostic, Range, Related, Severity
+from weavergen.diagnostics import Diagnostic, Range, Related, Severity, closest, did_you_mean, replacement
 from weavergen.document import Document, FileCheck, Path, section_items
+from weavergen.schema_errors import describe
 
 V1 = "definition/1"
 V2 = "definition/2"
@@ -34,17 +32,6 @@ _V2_SECTIONS = (
     "metric_refinements",
     "span_refinements",
 )
-_JSON_TYPES = {
-    "string_type": "string",
-    "int_type": "integer",
-    "int_from_float": "integer",
-    "bool_type": "boolean",
-    "float_type": "number",
-    "list_type": "array",
-    "dict_type": "object",
-    "model_type": "object",
-    "model_attributes_type": "object",
-}
 _GROUP_TYPE_DEBUG = {
     "attribute_group": "AttributeGroup",
     "span": "Span",
@@ -62,10 +49,6 @@ _DEPRECATED_TAGS = ("deprecated",)
 def _debug(text: str) -> str:
     """Rust's `{:?}` of a string, as weaver prints paths."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 class _Reporter:
@@ -130,6 +113,15 @@ def _root_kind(data: Any) -> str:
     return f"String({_debug(str(data))})"
 
 
+def _version_fix(data: dict[Any, Any], rep: _Reporter) -> dict[str, Any] | None:
+    """`version: "2"` (or "1") written as the `file_format` line it stands for, when there is none yet."""
+    key, value = rep.key(("version",)), rep.value(("version",))
+    ver = data.get("version")
+    if "file_format" in data or ver not in ("1", "2") or key is None or value is None:
+        return None
+    return replacement(f"file_format: definition/{ver}", Range(key.start, value.end))
+
+
 def _detect(data: dict[Any, Any], rep: _Reporter) -> str | None:
     fmt = data.get("file_format")
     ver = data.get("version")
@@ -144,7 +136,7 @@ def _detect(data: dict[Any, Any], rep: _Reporter) -> str | None:
             rep.key(("version",)),
             {"provenance": rep.path},
             tags=_DEPRECATED_TAGS,
-            fix={"kind": "version_to_file_format"},
+            fix=_version_fix(data, rep),
         )
     for key, value, allowed in (("file_format", fmt, (V1, V2)), ("version", ver, ("1", "2"))):
         if value is not None and value not in allowed:
@@ -174,131 +166,6 @@ def _detect(data: dict[Any, Any], rep: _Reporter) -> str | None:
 # --- schema errors --------------------------------------------------------------------------------
 
 
-def _unwrap(tp: Any) -> Any:
-    while True:
-        origin = typing.get_origin(tp)
-        if origin is typing.Annotated:
-            tp = typing.get_args(tp)[0]
-            continue
-        if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
-            args = [a for a in typing.get_args(tp) if a is not type(None)]
-            if len(args) == 1:
-                tp = args[0]
-                continue
-        return tp
-
-
-def _walk_types(root: Any, loc: tuple[str | int, ...]) -> tuple[Any, type[BaseModel] | None, str | None]:
-    """Follow a pydantic error location through the model types: (final type, parent model, field doc)."""
-    tp: Any = root
-    parent: type[BaseModel] | None = None
-    doc: str | None = None
-    for token in loc:
-        tp = _unwrap(tp)
-        if isinstance(token, str) and token in model.TAGS:
-            tp = model.TAGS[token]
-            continue
-        if isclass(tp) and issubclass(tp, BaseModel):
-            info = tp.model_fields.get(str(token))
-            parent = tp
-            doc = info.description if info else None
-            tp = info.annotation if info else Any
-        elif typing.get_origin(tp) is list:
-            tp = typing.get_args(tp)[0]
-        elif typing.get_origin(tp) is dict:
-            tp = typing.get_args(tp)[1]
-        else:
-            tp = Any
-    return _unwrap(tp), parent, doc
-
-
-def _child(node: Any, token: str | int) -> tuple[bool, Any]:
-    if isinstance(node, dict) and token in node:
-        return True, node[token]
-    if isinstance(node, list) and isinstance(token, int) and 0 <= token < len(node):
-        return True, node[token]
-    return False, None
-
-
-def _data_path(data: Any, loc: tuple[str | int, ...]) -> tuple[Path, Any, bool]:
-    """Map a pydantic location onto the document: (deepest existing path, its node, all found)."""
-    path: list[str | int] = []
-    node = data
-    found = True
-    for token in loc:
-        exists, child = _child(node, token)
-        if exists:
-            node = child
-            path.append(token)
-        elif isinstance(token, str) and token in model.TAGS:
-            continue
-        else:
-            found = False
-    return tuple(path), node, found
-
-
-def _allowed(parent: type[BaseModel] | None) -> str | None:
-    if parent is None:
-        return None
-    names = [n for n, f in parent.model_fields.items() if not (f.description or "").startswith("Internal")]
-    return f"Allowed properties here: {', '.join(names)}."
-
-
-def _options(expected: str) -> list[str]:
-    return re.findall(r"'([^']*)'", expected)
-
-
-def _schema_message(err: Any, data: Any, root: Any) -> tuple[str, Path, bool, str | None]:
-    """weaver's JSON-schema wording for one pydantic error: (message, path, point at key, help)."""
-    loc = tuple(err["loc"])
-    etype = err["type"]
-    path, node, _ = _data_path(data, loc)
-    _, parent, fdoc = _walk_types(root, loc)
-    if etype == "extra_forbidden":
-        return (
-            f"Object contains unexpected properties: {path[-1]}. "
-            "These properties are not defined in the schema.",
-            path,
-            True,
-            _allowed(parent),
-        )
-    if etype == "missing":
-        return f"Missing required property: {loc[-1]}.", path, False, fdoc
-    if etype == "literal_error":
-        opts = _options(err["ctx"]["expected"])
-        return f"Value {_json(node)} is not among the allowed options: {_json(opts)}.", path, False, fdoc
-    if etype in _JSON_TYPES:
-        return f"Value {_json(node)} is not of the required type: '{_JSON_TYPES[etype]}'.", path, False, fdoc
-    tagged = {
-        "weaver_any_value": ("type", list(model.ANY_VALUE_TYPES)),
-        "weaver_visibility": ("visibility", ["internal", "public"]),
-        "weaver_deprecated_v2": ("reason", ["renamed", "obsoleted", "uncategorized", "unspecified"]),
-    }
-    if etype in tagged and isinstance(node, dict):
-        key, opts = tagged[etype]
-        if key not in node:
-            return f"Missing required property: {key}.", path, False, fdoc
-        return (
-            f"Value {_json(node[key])} is not among the allowed options: {_json(opts)}.",
-            (*path, key),
-            False,
-            fdoc,
-        )
-    if etype in tagged or etype == "weaver_attribute":
-        return f"Value {_json(node)} is not of the required type: 'object'.", path, False, fdoc
-    if etype == "weaver_message":
-        return str(err["msg"]), path, False, fdoc
-    return model.ANYOF_MESSAGE, path, False, fdoc
-
-
-def _missing_range(doc: Document, path: Path) -> Range | None:
-    """Where to report a missing property: the mapping's identifying value, else its first line."""
-    for key in ("id", "key", "ref", "name", "type"):
-        if (*path, key) in doc.spans:
-            return doc.range_of((*path, key))
-    return doc.head_range(path)
-
-
 def _item_of(path: Path, fmt: str) -> tuple[str | int, ...] | None:
     sections = ("groups",) if fmt == V1 else _V2_SECTIONS
     if not path:
@@ -319,21 +186,19 @@ def _schema_check(
         adapter.validate_python(data)
     except ValidationError as exc:
         for err in exc.errors(include_url=False):
-            message, path, at_key, help_text = _schema_message(err, data, root)
-            if message.startswith("Missing required property"):
-                rng = _missing_range(rep.doc, path)
-            else:
-                rng = rep.key(path) if at_key else rep.value(path)
+            found = describe(err, data, root)
+            message, help_text = found.message, found.help
             rep.add(
                 "InvalidSemConvSpec",
                 Severity.ERROR,
                 message,
-                rng,
+                found.range(rep.doc),
                 # weaver's boxed `InvalidSemConvSpecError`; the renderer fills `err_span` from the text.
                 {"err_span": None, "error": message, "advice": help_text},
-                help=help_text,
+                help=found.full_help,
+                fix=replacement(found.suggestion) if found.suggestion else None,
             )
-            item = _item_of(path, fmt)
+            item = _item_of(found.path, fmt)
             if item is not None:
                 invalid.add(item)
 
@@ -902,7 +767,9 @@ def validate_manifest(doc: Document) -> tuple[model.ManifestModel | None, list[D
         return None, []
     where = _debug(doc.path)
 
-    def invalid(error: str, at: Range | None, help_text: str | None = None) -> None:
+    def invalid(
+        error: str, at: Range | None, help_text: str | None = None, suggestion: str | None = None
+    ) -> None:
         rep.add(
             "InvalidRegistryManifest",
             Severity.ERROR,
@@ -910,6 +777,7 @@ def validate_manifest(doc: Document) -> tuple[model.ManifestModel | None, list[D
             at,
             {"path": doc.path, "error": error},
             help=help_text,
+            fix=replacement(suggestion) if suggestion else None,
         )
 
     data = doc.data
@@ -920,17 +788,18 @@ def validate_manifest(doc: Document) -> tuple[model.ManifestModel | None, list[D
         manifest = model.MANIFEST_ADAPTER.validate_python(data)
     except ValidationError as exc:
         for err in exc.errors(include_url=False):
-            message, path, at_key, help_text = _schema_message(err, data, model.ManifestModel)
-            if message.startswith("Missing required property"):
-                rng = _missing_range(doc, path)
-            else:
-                rng = rep.key(path) if at_key else rep.value(path)
-            invalid(message, rng, help_text)
+            found = describe(err, data, model.ManifestModel)
+            invalid(found.message, found.range(doc), found.full_help, found.suggestion)
         return None, rep.out
     if manifest.schema_url is None:
         if manifest.schema_base_url is None or manifest.semconv_version is None:
+            misspelt = next((str(k) for k in data if closest(str(k), ["schema_url"], 0.75)), None)
+            required = "Either 'schema_url' or both 'schema_base_url' and 'semconv_version' must be provided"
+            if misspelt is not None:
+                invalid(required, rep.key((misspelt,)), did_you_mean("schema_url"), "schema_url")
+                return None, rep.out
             invalid(
-                "Either 'schema_url' or both 'schema_base_url' and 'semconv_version' must be provided",
+                required,
                 doc.range_of(()) if not data else doc.head_range(()),
                 "Add `schema_url: https://<host>/<path>/<version>`.",
             )

@@ -9,15 +9,13 @@ only ever touched on the runner's thread — Spiff takes no locks.
 
 from __future__ import annotations
 
-import ast
 import json
-import os
 import threading
 import time
 import traceback
 import uuid
 from collections.abc import Iterator, Mapping
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -172,9 +170,16 @@ def _bpmn_diagnostic(file: Path, line: int | None, message: str, help: str | Non
 class WorkflowLibrary:
     """The processes a run may use: the built-in ones, and those of a `--workflows` folder."""
 
-    def __init__(self, processes: dict[str, ProcessInfo], diagnostics: list[Diagnostic]) -> None:
+    def __init__(
+        self, processes: dict[str, ProcessInfo], diagnostics: list[Diagnostic], allow_scripts: bool = False
+    ) -> None:
         self.processes = processes
         self.diagnostics = diagnostics
+        self.allow_scripts = allow_scripts
+
+    def trusts(self, info: ProcessInfo) -> bool:
+        """Whether `info` may run scripts and any expression: built-in, or loaded with `--allow-scripts`."""
+        return info.builtin or self.allow_scripts
 
     @classmethod
     def load(
@@ -210,7 +215,7 @@ class WorkflowLibrary:
                     diagnostics.extend(problems)
                     if not problems:
                         processes[pid] = info
-        return cls(processes, diagnostics)
+        return cls(processes, diagnostics, allow_scripts)
 
     def find(self, name: str) -> ProcessInfo:
         """A process by id (`registry_check`) or short name (`check`, `update-markdown`)."""
@@ -244,103 +249,16 @@ def builtin_library() -> WorkflowLibrary:
     return WorkflowLibrary.load()
 
 
-# What user-supplied BPMN may do.
-
-_SAFE_NODES = (
-    ast.Expression,
-    ast.BoolOp,
-    ast.And,
-    ast.Or,
-    ast.UnaryOp,
-    ast.Not,
-    ast.USub,
-    ast.Compare,
-    ast.Eq,
-    ast.NotEq,
-    ast.Lt,
-    ast.LtE,
-    ast.Gt,
-    ast.GtE,
-    ast.In,
-    ast.NotIn,
-    ast.Is,
-    ast.IsNot,
-    ast.Name,
-    ast.Load,
-    ast.Constant,
-    ast.Subscript,
-    ast.List,
-    ast.Tuple,
-    ast.Dict,
-    ast.BinOp,
-    ast.Add,
-    ast.Sub,
-    ast.Mult,
-    ast.Mod,
-    ast.IfExp,
-)
-
-
-def safe_expression(text: str) -> str | None:
-    """Why an expression is not a plain data expression (names, literals, indexing, comparisons), or None."""
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError as exc:
-        return f"it is not a Python expression ({exc.msg})"
-    for node in ast.walk(tree):
-        if not isinstance(node, _SAFE_NODES):
-            return f"it uses `{type(node).__name__}`, which only --allow-scripts permits"
-        if isinstance(node, ast.Name) and node.id.startswith("__"):
-            return "it names a dunder, which only --allow-scripts permits"
-    return None
-
-
-def _expression_text(condition: Any) -> str:
-    """The Python source of a gateway condition (Spiff wraps it in an operator object)."""
-    args = getattr(condition, "args", None)
-    return str(args[0]) if args else str(condition)
-
-
 def vet_process(
     info: ProcessInfo, *, allow_scripts: bool, ops: Mapping[str, Operation] | None = None
 ) -> list[Diagnostic]:
-    """Refuse a user process that calls unknown services, or runs scripts without permission."""
-    from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
-    from SpiffWorkflow.spiff.specs.defaults import ServiceTask
+    """Refuse a user process that calls unknown services, or runs code without permission (`bpmnvet`)."""
+    from weavergen.bpmnvet import vet_process as vet
 
     known = operations() if ops is None else ops
-    out: list[Diagnostic] = []
-    for ts in info.spec.task_specs.values():
-        bpmn_id = getattr(ts, "bpmn_id", None)
-
-        def refuse(message: str, help: str | None = None, element: str | None = bpmn_id) -> None:
-            out.append(_bpmn_diagnostic(info.file, _line_of(info.file, element), message, help))
-
-        if isinstance(ts, ServiceTask) and ts.operation_name not in known:
-            refuse(
-                f"Service task `{bpmn_id}` calls `{ts.operation_name}`, which is not a registered operation.",
-                "Registered operations: " + ", ".join(sorted(known)) + ".",
-            )
-        if allow_scripts:
-            continue
-        if isinstance(ts, ScriptTask):
-            refuse(
-                f"Script task `{bpmn_id}` is refused.", "Pass --allow-scripts to run script tasks you trust."
-            )
-        for hook in ("prescript", "postscript"):
-            if getattr(ts, hook, None):
-                refuse(f"Task `{bpmn_id}` has a {hook}, which is refused.", "Pass --allow-scripts to run it.")
-        expressions = [_expression_text(cond) for cond, _ in getattr(ts, "cond_task_specs", []) if cond]
-        expressions += [
-            str(e) for e in (getattr(ts, "condition", None), getattr(ts, "cardinality", None)) if e
-        ]
-        if isinstance(ts, ServiceTask):
-            expressions += [p["value"] for p in ts.operation_params.values()]
-        for expr in expressions:
-            why = safe_expression(str(expr))
-            if why:
-                refuse(f"Expression `{expr}` in `{bpmn_id}` is refused: {why}.")
-    return out
+    return vet(
+        info.spec, info.subprocess_specs, info.file, known, allow_scripts=allow_scripts, line_of=_line_of
+    )
 
 
 # Running a process.
@@ -388,7 +306,6 @@ class WorkflowRun:
 
 
 _thread_pool: ThreadPoolExecutor | None = None
-_process_pool: ProcessPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
 
@@ -401,26 +318,16 @@ def thread_pool() -> ThreadPoolExecutor:
         return _thread_pool
 
 
-def process_pool() -> ProcessPoolExecutor:
-    """The shared pool of worker processes for CPU-bound work (one per core)."""
-    global _process_pool
-    with _pool_lock:
-        if _process_pool is None:
-            import multiprocessing
-
-            _process_pool = ProcessPoolExecutor(
-                max_workers=os.cpu_count() or 2, mp_context=multiprocessing.get_context("forkserver")
-            )
-        return _process_pool
-
-
 class _ServiceEngine:
     """Builds Spiff's script engine whose `call_service` hands out results computed by the runner."""
 
     @staticmethod
-    def make(run: _Run) -> Any:
+    def make(run: _Run, trusted: bool) -> Any:
+        """The engine of one run; an untrusted process evaluates through `bpmnvet.GuardedEnvironment`."""
         from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
         from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+
+        from weavergen.bpmnvet import GuardedEnvironment
 
         class Engine(PythonScriptEngine):
             def call_service(self, task: Task, operation_name: str, operation_params: dict[str, Any]) -> str:
@@ -431,7 +338,7 @@ class _ServiceEngine:
                     ) from outcome
                 return json.dumps(outcome, default=str)
 
-        return Engine()
+        return Engine() if trusted else Engine(environment=GuardedEnvironment())
 
 
 class _Run:
@@ -455,15 +362,11 @@ class _Run:
     # Service calls.
 
     def _execute(self, op: Operation, params: dict[str, Any], pool: Executor | None) -> Any:
-        """Run an operation (in a worker thread when part of a wave); an Offload goes to a process."""
+        """Run an operation (in a worker thread when part of a wave); an Offload's function runs here and
+        isolates itself (rendering forks a budgeted child process, see `forge.sandbox`)."""
         result = op.run(self.ctx, **params)
         if isinstance(result, Offload):
-            value = (
-                process_pool().submit(result.function, *result.args).result()
-                if pool is not None
-                else result.function(*result.args)
-            )
-            result = result.merge(self.ctx, value)
+            result = result.merge(self.ctx, result.function(*result.args))
         return result
 
     def _params(self, task: Task) -> dict[str, Any]:
@@ -749,7 +652,8 @@ def run_workflow(
     from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
     from SpiffWorkflow.util.task import TaskState
 
-    info = (library or builtin_library()).find(name)
+    library = library or builtin_library()
+    info = library.find(name)
     data = dict(params or {})
     ctx = context if context is not None else RunContext(_options_from(data))
     for key, value in _defaults(ctx.options).items():
@@ -759,7 +663,9 @@ def run_workflow(
     run = _Run(info, ctx, operations() if ops is None else ops, parallel)
     started = time.perf_counter()
     with _root_span(run) as root:
-        wf = BpmnWorkflow(info.spec, info.subprocess_specs, script_engine=_ServiceEngine.make(run))
+        wf = BpmnWorkflow(
+            info.spec, info.subprocess_specs, script_engine=_ServiceEngine.make(run, library.trusts(info))
+        )
         wf.task_tree.data.update(data)
         try:
             run.execute(wf)

@@ -19,8 +19,9 @@ from weavergen.check import CheckOptions, _dependency_errors, _unique, run_polic
 from weavergen.diagnostics import Diagnostic, Range, apply_future, internal_error
 from weavergen.document import digest_of, parse
 from weavergen.fixes import Fix, fixes_for, hints
+from weavergen.incremental import Reresolver
 from weavergen.registry import MANIFEST_NAMES, LoadedRegistry, SpecFile, load_file, load_registry
-from weavergen.resolve import Resolution, Resolver, resolve, resolve_dependencies
+from weavergen.resolve import Resolution, resolve, resolve_dependencies
 from weavergen.validate import validate_document
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -54,29 +55,12 @@ class Snapshot:
         return mf if mf is not None and mf.provenance == path else None
 
 
-def find_registry_roots(folder: Path, limit: int = 64) -> list[Path]:
-    """Folders below `folder` holding a registry manifest, outermost first; nested ones are skipped."""
-    roots: list[Path] = []
-    for name in MANIFEST_NAMES:
-        for manifest in sorted(folder.rglob(name)):
-            if any(part.startswith(".") for part in manifest.relative_to(folder).parts):
-                continue
-            roots.append(manifest.parent.resolve())
-            if len(roots) >= limit:
-                break
-    roots.sort(key=lambda p: len(p.parts))
-    out: list[Path] = []
-    for r in roots:
-        if not any(r == o or r.is_relative_to(o) for o in out):
-            out.append(r)
-    return out
-
-
 class RegistryWorkspace:
     """One registry root: its loaded files, overlays of open documents, resolution and diagnostics."""
 
     def __init__(self, root: Path, options: WorkspaceOptions | None = None) -> None:
         self.root = root.resolve()
+        self.found_by = ""
         self.options = options or WorkspaceOptions()
         self.overlays: dict[str, str] = {}
         self.policy_diagnostics: list[Diagnostic] = []
@@ -89,6 +73,7 @@ class RegistryWorkspace:
         self._by_file: dict[str, list[Diagnostic]] = {}
         self._disk = _disk_state(self.root)
         self.registry, self._deps = self._load()
+        self._resolver = Reresolver(self._deps)
         self.resolution = self._resolve()
         self._recompute()
 
@@ -203,6 +188,7 @@ class RegistryWorkspace:
         registry, deps = self._load()
         with self._lock:
             self.registry, self._deps = registry, deps
+            self._resolver = Reresolver(deps)
         resolution = self._resolve(registry)
         with self._lock:
             self.resolution = resolution
@@ -246,6 +232,7 @@ class RegistryWorkspace:
             return []
         start, end = (rng.start.line, rng.start.column), (rng.end.line, rng.end.column)
         out: list[tuple[Diagnostic, Fix]] = []
+        seen: set[tuple[str, tuple[Any, ...]]] = set()  # one action for the same edit of several groups
         for d in self.diagnostics(path):
             if d.range is None:
                 continue
@@ -253,7 +240,10 @@ class RegistryWorkspace:
                 d.range.end.line,
                 d.range.end.column,
             ):
-                out.extend((d, f) for f in fixes_for(d, spec))
+                for f in fixes_for(d, spec):
+                    if (f.title, f.edits) not in seen:
+                        seen.add((f.title, f.edits))
+                        out.append((d, f))
         return out
 
     def all_diagnostics(self) -> dict[str, list[Diagnostic]]:
@@ -269,7 +259,7 @@ class RegistryWorkspace:
         for path, text in changes.items():
             files = _replaced(files, path, self._load_one(path, text))
         registry = replace(self.registry, files=files)
-        return self._grouped(registry, self._resolve(registry), [])
+        return self._grouped(registry, self._resolve(registry, keep=False), [])
 
     def _grouped(
         self, reg: LoadedRegistry, resolution: Resolution, policy: list[Diagnostic]
@@ -343,11 +333,12 @@ class RegistryWorkspace:
             self._recent.pop(next(iter(self._recent)))
         return spec
 
-    def _resolve(self, registry: LoadedRegistry | None = None) -> Resolution:
+    def _resolve(self, registry: LoadedRegistry | None = None, keep: bool = True) -> Resolution:
+        """Resolve a version of the registry, re-resolving only what changed since the last one kept."""
         reg = registry if registry is not None else self.registry
         if not reg.found:
             return resolve(reg)
-        return Resolver(reg, self._deps, False).run()
+        return self._resolver.run(reg, keep)
 
 
 def _replaced(files: list[SpecFile], path: str, spec: SpecFile | None) -> list[SpecFile]:
@@ -386,23 +377,12 @@ def _keys(diags: list[Diagnostic] | None) -> list[Any]:
 def open_workspaces(
     folders: list[Path], registry_path: str | None, options: WorkspaceOptions
 ) -> list[RegistryWorkspace]:
-    """The registries of an editor's workspace: the configured path, else every manifest's folder."""
-    roots: list[Path] = []
-    if registry_path:
-        for folder in folders or [Path.cwd()]:
-            candidate = Path(registry_path)
-            candidate = candidate if candidate.is_absolute() else folder / candidate
-            if candidate.is_dir():
-                roots.append(candidate.resolve())
-                break
-    else:
-        for folder in folders:
-            with contextlib.suppress(OSError):
-                roots.extend(find_registry_roots(folder))
-    seen: set[Path] = set()
+    """The registries of an editor's workspace (see `discovery`), each with how it was found."""
+    from weavergen.discovery import discover
+
     out = []
-    for r in roots:
-        if r not in seen:
-            seen.add(r)
-            out.append(RegistryWorkspace(r, options))
+    for found in discover(folders, registry_path):
+        ws = RegistryWorkspace(found.root, options)
+        ws.found_by = found.how
+        out.append(ws)
     return out

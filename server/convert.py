@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,8 +27,10 @@ def uri_of(path: str) -> str:
     return from_fs_path(path) or Path(path).as_uri()
 
 
+@functools.lru_cache(maxsize=4096)
 def path_of(uri: str) -> str | None:
-    """The absolute, normalised file path of a `file:` URI; None for other schemes."""
+    """The absolute, normalised file path of a `file:` URI; None for other schemes (remembered: resolving
+    a path costs a system call per folder, on every edit)."""
     fs = to_fs_path(uri)
     return str(Path(fs).resolve()) if fs else None
 

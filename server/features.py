@@ -35,10 +35,6 @@ async def code_action(ls: WeavergenServer, params: t.CodeActionParams) -> list[t
         return None
     path, lines = ctx
     ws = ls.owner(path)
-    if ws is not None and ws.is_manifest(path):
-        return regenerate.code_actions(
-            ls, ws, path, Range(*map(lines.from_client, (params.range.start, params.range.end)))
-        ) + livecheck.manifest_actions(ls, ws, path, params.range)
     if ws is None:
         return None
     want = Range(lines.from_client(params.range.start), lines.from_client(params.range.end))
@@ -54,6 +50,12 @@ async def code_action(ls: WeavergenServer, params: t.CodeActionParams) -> list[t
         lsp = convert.diagnostic(d, lines, {})
         echoed = sent.get((d.code, lsp.range.start.line, lsp.range.start.character), lsp)
         actions.append(convert.code_action(fix, lines, version, [echoed], snippets, doc_changes))
+    if ws.is_manifest(path):
+        return (
+            actions
+            + regenerate.code_actions(ls, ws, path, want)
+            + livecheck.manifest_actions(ls, ws, path, params.range)
+        )
     actions.extend(livecheck.code_actions(ls, ws, path, want, (snippets, doc_changes)))
     actions.extend(ai.code_actions(ls, ws, path, want, lines))
     return actions

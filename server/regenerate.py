@@ -47,6 +47,24 @@ def diagnostics(ls: WeavergenServer, ws: RegistryWorkspace, path: str) -> list[D
 def forget(ws: RegistryWorkspace) -> None:
     """Drop the remembered check of a registry (its outputs were just regenerated)."""
     _STATE.pop(id(ws), None)
+    _LOCKS.pop(id(ws), None)
+
+
+_LOCKS: dict[int, tuple[float, list[Path]]] = {}
+"""Per workspace: when its workspace folders were last searched for lock files, and what was found."""
+
+
+def _locks(ls: WeavergenServer, ws: RegistryWorkspace, now: float) -> list[Path]:
+    """The lock files of the workspace, searched for at most every few seconds: a search walks every
+    folder, which an edit must not wait for."""
+    from weavergen.regenerate import find_locks
+
+    cached = _LOCKS.get(id(ws))
+    if cached is not None and now - cached[0] < RECHECK_SECONDS:
+        return cached[1]
+    found = find_locks(ls.folders() or [ws.root.parent])
+    _LOCKS[id(ws)] = (now, found)
+    return found
 
 
 _STATE: dict[int, tuple[int, float, list[Diagnostic]]] = {}
@@ -69,10 +87,10 @@ def _stale(ls: WeavergenServer, ws: RegistryWorkspace) -> list[Diagnostic]:
     manifest = ws.registry.manifest_file
     if manifest is None:
         return []
-    texts = [(p, ws.text_of(p) or "") for p in ws.files()]
+    texts = ((p, ws.text_of(p) or "") for p in ws.files())  # read only if a lock records this registry
     first = (ws.text_of(manifest.provenance) or "").split("\n", 1)[0]
     try:
-        stale = stale_generations(ws.root, texts, ls.folders() or [ws.root.parent])
+        stale = stale_generations(ws.root, texts, [], _locks(ls, ws, now))
     except OSError as exc:
         log.warning("cannot check the generated outputs of %s: %s", ws.root, exc)
         stale = []

@@ -35,7 +35,7 @@ REGISTRY = """groups:
         brief: Order id.
         examples: ["o-1"]
       - id: acme.order.total
-        type: doubel
+        type: money
         stability: development
         brief: Order total.
         examples: [12.5]
@@ -188,7 +188,7 @@ def test_openai_compatible_endpoint_through_pydantic_ais_openai_provider(
     assert request["auth"] == "Bearer sk-test"
     assert request["body"]["model"] == "local-model"
     prompt = json.dumps(request["body"]["messages"])
-    assert "InvalidSemConvSpec" in prompt and "type: doubel" in prompt and "acme.order.id" in prompt
+    assert "InvalidSemConvSpec" in prompt and "type: money" in prompt and "acme.order.id" in prompt
 
 
 # `weavergen fix --ai` end to end: a subprocess, the local OpenAI-compatible server, a diff, then --apply.
@@ -214,13 +214,13 @@ def test_fix_cli_lists_and_diffs_ai_fixes_and_writes_only_with_apply(
     common = ["--ai", "--model", "openai:local-model", "--endpoint", chat_url]
     listed = _fix_cli(str(ws.root), *common, "--diff", env={"OPENAI_API_KEY": "sk-test"})
     assert listed.returncode == 0, listed.stderr
-    assert "-        type: doubel" in listed.stdout and "+        type: double" in listed.stdout
+    assert "-        type: money" in listed.stdout and "+        type: double" in listed.stdout
     assert "AI fix: Use the double type (1/1 models agree)" in listed.stderr
     assert "nothing written" in listed.stderr
     assert file.read_text() == original
     applied = _fix_cli(str(file), *common, "--apply", env={"OPENAI_API_KEY": "sk-test"})
     assert applied.returncode == 0, applied.stderr
-    assert file.read_text() == original.replace("type: doubel", "type: double")
+    assert file.read_text() == original.replace("type: money", "type: double")
     assert not [d for d in RegistryWorkspace(ws.root).all_diagnostics()[str(file.resolve())] if d.is_error]
     assert "sk-test" not in applied.stderr + applied.stdout
 

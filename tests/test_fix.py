@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from weavergen.check import CheckOptions, check_registry
-from weavergen.fixes import EXPERIMENTAL, fix_registry
+from weavergen.fixer import fix_registry
+from weavergen.fixes import EXPERIMENTAL
 from weavergen.workspace import RegistryWorkspace
 
 MANIFEST = "schema_url: https://example.com/schemas/demo/1.0.0\n"
@@ -173,6 +174,96 @@ metrics:
       - ref: demo.count
 """,
 )
+_SHOP = """groups:
+  - id: registry.shop
+    type: attribute_group
+    brief: Shop.
+    attributes:
+      - id: shop.cart.item_count
+        type: int
+        brief: Items in the cart.
+        stability: development
+        examples: [3]
+      - id: shop.order.id
+        type: string
+        brief: The order.
+        stability: development
+        examples: ["o-1"]
+  - id: shop.common
+    type: attribute_group
+    brief: Common.
+    attributes:
+      - ref: shop.order.id
+  - id: span.shop.checkout
+    type: span
+    span_kind: client
+    brief: Checkout.
+    stability: development
+    extends: shop.common
+    attributes:
+      - ref: shop.cart.item_count
+        requirement_level: required
+"""
+_SHOP_V2 = """file_format: definition/2
+attributes:
+  - key: shop.size
+    type: int
+    brief: A size.
+    stability: development
+attribute_groups:
+  - id: shop.sizes
+    visibility: internal
+    attributes:
+      - ref: shop.size
+metrics:
+  - name: shop.sizes
+    instrument: histogram
+    unit: "By"
+    brief: Sizes.
+    stability: development
+    requirement_level: recommended
+    attributes:
+      - ref_group: shop.sizes
+metric_refinements:
+  - id: shop.sizes.refined
+    ref: shop.sizes
+    brief: Refined sizes.
+"""
+# "Did you mean" diagnostics: each carries its replacement, which both faces apply.
+SUGGESTIONS = {
+    "unresolved_ref": (
+        "UnresolvedAttributeRef",
+        ("- ref: shop.cart.item_count", "- ref: shop.cart.item_cont"),
+    ),
+    "unresolved_extends": ("UnresolvedExtendsRef", ("extends: shop.common", "extends: shop.comon")),
+    "unknown_key": ("InvalidSemConvSpec", ("        brief: The order.", "        breif: The order.")),
+    "misspelt_stability": (
+        "InvalidSemConvSpec",
+        ("stability: development\n        examples: [3]", "stability: developmnt\n        examples: [3]"),
+    ),
+    "misspelt_requirement_level": (
+        "InvalidSemConvSpec",
+        ("requirement_level: required", "requirement_level: reqired"),
+    ),
+    "unknown_type": ("InvalidSemConvSpec", ("type: int\n", "type: integer\n")),
+    "unknown_enum_value": ("InvalidSemConvSpec", ("span_kind: client", "span_kind: clinet")),
+    "quoted_unknown_value": ("InvalidSemConvSpec", ("span_kind: client", 'span_kind: "clinet"')),
+}
+for _name, (_code, (_good, _bad)) in SUGGESTIONS.items():
+    CASES[_name] = (_code, _SHOP.replace(_good, _bad, 1))
+CASES["unresolved_include_v2"] = (
+    "UnresolvedIncludeRef",
+    _SHOP_V2.replace("ref_group: shop.sizes", "ref_group: shop.sise"),
+)
+CASES["unresolved_refinement_v2"] = (
+    "UnresolvedExtendsRef",
+    _SHOP_V2.replace("ref: shop.sizes\n    brief: Refined", "ref: shop.sizez\n    brief: Refined"),
+)
+CASES["unresolved_ref_v2"] = (
+    "UnresolvedAttributeRef",
+    _SHOP_V2.replace("      - ref: shop.size\n", "      - ref: shop.sise\n"),
+)
+CASES["version_field"] = ("DeprecatedVersionField", 'version: "2"\n' + _SHOP_V2.split("\n", 1)[1])
 SNIPPETS = {"brief", "span_kind", "examples"}
 
 
@@ -250,3 +341,54 @@ def test_a_missing_registry_is_an_error_not_a_traceback(tmp_path: Path) -> None:
     proc = run_fix(tmp_path / "nope")
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("case", sorted(n for n in CASES if n in SUGGESTIONS or n.endswith("_v2")))
+def test_each_did_you_mean_fix_writes_exactly_the_suggestion(case: str, tmp_path: Path) -> None:
+    code, text = CASES[case]
+    intended = _SHOP_V2 if case.endswith("_v2") else _SHOP
+    if case == "quoted_unknown_value":
+        intended = _SHOP.replace("span_kind: client", 'span_kind: "client"')
+    root = make(tmp_path / case, text)
+    ws = RegistryWorkspace(root, None)
+    (suggesting,) = {d.help for ds in ws.all_diagnostics().values() for d in ds if d.code == code}
+    assert suggesting is not None and suggesting.startswith("Did you mean `")
+    proc = run_fix(root, "--code", code, "--apply")
+    assert proc.returncode == 0, proc.stderr
+    assert (root / "f.yaml").read_text() == intended
+    assert "Replace `" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("manifest", "intended"),
+    [
+        (
+            "schema_ulr: https://example.com/schemas/demo/1.0.0\n",
+            "schema_url: https://example.com/schemas/demo/1.0.0\n",
+        ),
+        (
+            "name: demo\nschema_base_url: https://example.com/schemas/demo/\nsemconv_version: 1.0.0\n",
+            "name: demo\nschema_url: https://example.com/schemas/demo/1.0.0\n",
+        ),
+    ],
+)
+def test_manifest_suggestions_are_fixed(manifest: str, intended: str, tmp_path: Path) -> None:
+    root = make(tmp_path / "r", _SHOP)
+    (root / "manifest.yaml").write_text(manifest)
+    assert codes(root)
+    proc = run_fix(root, "--apply")
+    assert proc.returncode == 0, proc.stderr
+    assert (root / "manifest.yaml").read_text() == intended
+    assert codes(root) == []
+
+
+def test_the_diagnostics_reference_says_for_each_code_whether_it_has_a_quick_fix() -> None:
+    from weavergen.fixes import _BUILDERS
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "diagnostics.md").read_text()
+    sections = {s.split()[0]: s for s in text.split("\n## ")[1:]}
+    intro = {"Workflow", "Generation", "Live-check"}
+    missing = [c for c, s in sections.items() if c not in intro and "**Quick fix.**" not in s]
+    assert missing == []
+    for code in [*_BUILDERS, *{c for c, _ in SUGGESTIONS.values()}, "UnresolvedIncludeRef"]:
+        assert "**Quick fix.** yes" in sections[code], code

@@ -121,7 +121,7 @@ async def test_ai_fix_is_listed_without_a_model_call_and_resolved_to_a_verified_
     assert resolved.title == "AI fix: Use the double type (1/1 models agree)"
     assert resolved.edit is not None and resolved.edit.changes is not None
     fixed = apply_text_edits(file.read_text(), resolved.edit.changes[uri(file)])
-    assert "type: double\n" in fixed and "doubel" not in fixed
+    assert "type: double\n" in fixed and "money" not in fixed
     file.write_text(fixed)
     errors = [d for ds in RegistryWorkspace(registry).all_diagnostics().values() for d in ds if d.is_error]
     assert errors == []

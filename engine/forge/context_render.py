@@ -13,7 +13,7 @@ from weavergen.forge.generate import (
     GenerateOptions,
     RenderedFile,
     prepare_templates,
-    render_target,
+    render_bounded,
 )
 
 
@@ -33,5 +33,5 @@ def render_with_templates(
     if not job.ok:
         return [], list(job.diagnostics)
     job.context = context
-    result = render_target(job)
+    result = render_bounded(job, f"target `{target}`")
     return list(result.files), [*job.diagnostics, *result.diagnostics]

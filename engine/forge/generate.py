@@ -308,13 +308,27 @@ def render_target(job: GenerateJob, entries: list[int] | None = None) -> RenderR
     return result
 
 
+def render_bounded(job: GenerateJob, label: str) -> RenderResult:
+    """`render_target(job)` in a child process under the rendering budget (`forge.sandbox`): a template
+    or filter that loops, exhausts memory or crashes becomes a diagnostic naming it."""
+    from weavergen.forge.sandbox import BudgetExceeded, bounded
+
+    try:
+        result: RenderResult = bounded(render_target, (job,), label)
+    except BudgetExceeded as exc:
+        return RenderResult(diagnostics=[exc.diagnostic])
+    return result
+
+
 def _render_one(
     root: Path, config: ForgeConfig, entry: TemplateEntry, params: dict[str, Any], item: Any, template: str
 ) -> RenderedFile | Diagnostic:
     """One render of one template: its output path (file_name, else the template's name minus `.j2`,
     else what `template.set_file_name` said) and text, or the diagnostic of what went wrong."""
     from weavergen.forge.render import TemplateHandle, TemplateProblem, environment, render_source
+    from weavergen.forge.sandbox import at
 
+    at("TemplateEvaluationFailed", f"template `{template}`", str(root / template))
     env = environment(root, config, entry.auto_escape)
     where = (entry.where.file, entry.where.range) if entry.where else None
     try:
@@ -332,8 +346,10 @@ def _render_one(
 def _select(context: Any, entry: TemplateEntry, variables: dict[str, Any]) -> list[Any] | None:
     """`when`, then `filter`: the values to render once each (None: nothing to render)."""
     from weavergen.forge.render import TemplateProblem
+    from weavergen.forge.sandbox import at
 
     if entry.when is not None:
+        _at_filter(at, "`when` clause", entry.when, entry.when_where)
         try:
             decision = run_jq(entry.when, context, variables)
         except JqError as exc:
@@ -352,6 +368,7 @@ def _select(context: Any, entry: TemplateEntry, variables: dict[str, Any]) -> li
             )
         if not decision:
             return None
+    _at_filter(at, "filter", entry.filter, entry.filter_where)
     try:
         value = run_jq(entry.filter, context, variables)
     except JqError as exc:
@@ -359,6 +376,11 @@ def _select(context: Any, entry: TemplateEntry, variables: dict[str, Any]) -> li
     if entry.application_mode == "single":
         return None if value is None or value == [] else [value]
     return value if isinstance(value, list) else [value]
+
+
+def _at_filter(at: Any, kind: str, code: str, where: Any) -> None:
+    line = where.range.start.line if where is not None and where.range is not None else None
+    at("FilterError", f"jq {kind} `{code.strip()}`", where.file if where else None, line)
 
 
 def _jq_diagnostic(message: str, where: Any) -> Diagnostic:
@@ -373,17 +395,20 @@ def _jq_diagnostic(message: str, where: Any) -> Diagnostic:
 
 
 def write_outputs(output_dir: str | Path, files: list[RenderedFile]) -> tuple[list[str], list[Diagnostic]]:
-    """Write each file atomically inside `output_dir`; a path that leaves it is refused with a diagnostic."""
-    from weavergen.output import OutputError, write_atomic
+    """Write the set of files inside `output_dir`: every file is staged first, and only when all are
+    staged are they renamed into place, so a failure (or a kill) never leaves a half-updated set; the
+    temporary files a killed run left are swept first. A path that leaves the folder is refused."""
+    from weavergen.output import OutputError, commit, stage, sweep_temporary_files
 
     root = Path(output_dir)
-    written: list[str] = []
-    diagnostics: list[Diagnostic] = []
     try:
         root.mkdir(parents=True, exist_ok=True)
+        sweep_temporary_files(root)
     except OSError as exc:
         return [], [_write_error(str(root), f"cannot create the output folder: {exc.strerror or exc}", None)]
     base = root.resolve()
+    staged: list[tuple[Path, Path, str]] = []
+    diagnostics: list[Diagnostic] = []
     for f in files:
         rel = PurePosixPath(f.path)
         target = (base / rel).resolve()
@@ -400,11 +425,20 @@ def write_outputs(output_dir: str | Path, files: list[RenderedFile]) -> tuple[li
             continue
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(base / rel, f.content)
+            staged.append((stage(base / rel, f.content), base / rel, str(root / rel)))
         except (OSError, OutputError) as exc:
             diagnostics.append(_write_error(str(base / rel), str(exc), f.template))
-            continue
-        written.append(str(root / rel))
+    if any(d.code == "WriteGeneratedCodeFailed" for d in diagnostics):
+        for tmp, _, _ in staged:
+            tmp.unlink(missing_ok=True)
+        return [], diagnostics
+    written: list[str] = []
+    for tmp, path, shown in staged:
+        try:
+            commit(tmp, path)
+            written.append(shown)
+        except OutputError as exc:
+            diagnostics.append(_write_error(str(path), str(exc), None))
     return written, diagnostics
 
 
@@ -432,7 +466,7 @@ def generate(options: GenerateOptions) -> GenerateReport:
     if not job.ok:
         return report
     try:
-        result = render_target(job)
+        result = render_bounded(job, f"target `{options.target}`")
     except Exception as exc:  # an internal failure is reported, never raised
         report.diagnostics.append(internal_error(f"{type(exc).__name__}: {exc}"))
         return report

@@ -212,16 +212,31 @@ def load_advice_data(pattern: str) -> tuple[dict[str, Any], list[Diagnostic]]:
 def _preprocess(
     path: str, registry: dict[str, Any], data: dict[str, Any]
 ) -> tuple[dict[str, Any], Diagnostic | None]:
-    """Run a jq preprocessor (jaq, as weaver) over the registry; its output replaces the default data."""
+    """Run a jq preprocessor (jaq, as weaver) over the registry, under the rendering budget
+    (`forge.sandbox`); its output replaces the default data."""
     import jaq
+
+    from weavergen.forge.sandbox import BudgetExceeded, bounded
 
     try:
         with open(path, encoding="utf-8") as fh:
             program = fh.read()
-        outputs = list(jaq.compile(program).run(registry))
-    except (OSError, jaq.JaqError) as err:
+        outputs = bounded(_jq_outputs, (program, registry, path), f"jq preprocessor `{path}`")
+    except BudgetExceeded as exc:
+        return data, Diagnostic(code="InvalidAdvicePreprocessor", message=exc.diagnostic.message, file=path)
+    except (OSError, UnicodeDecodeError, RuntimeError, jaq.JaqError) as err:
         return data, Diagnostic(code="InvalidAdvicePreprocessor", message=f"{path}: {err}", file=path)
     if len(outputs) != 1 or not isinstance(outputs[0], dict):
         message = f"{path}: the preprocessor must output one object"
         return data, Diagnostic(code="InvalidAdvicePreprocessor", message=message, file=path)
     return outputs[0], None
+
+
+def _jq_outputs(program: str, value: Any, path: str) -> list[Any]:
+    """Every output of a jq program over `value` (run in the budgeted child)."""
+    import jaq
+
+    from weavergen.forge.sandbox import at
+
+    at("FilterError", f"jq preprocessor `{path}`", path)
+    return list(jaq.compile(program).run(value))

@@ -2,28 +2,61 @@
 has none, its issue #1563), plus the admin endpoints `/health` and `POST /stop`, all on loopback by
 default. Received requests become samples on one queue; `samples()` yields them until `/stop`, `stop()`
 or the inactivity timeout.
+
+The network is untrusted, even on loopback: bodies are capped before and after decompression, sockets
+time out, concurrent connections are capped, malformed requests get a 4xx without a traceback, and
+`POST /stop` is refused to a browser page of another origin (see docs/security.md#receivers).
 """
 
 from __future__ import annotations
 
-import gzip
-import json
 import logging
+import os
 import queue
+import secrets
 import threading
 import time
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 from weavergen.livecheck.samples import Sample, SampleError, decode_otlp
 
 log = logging.getLogger(__name__)
 
-_PATHS = {"/v1/traces": "traces", "/v1/metrics": "metrics", "/v1/logs": "logs"}
 _POLL_SECONDS = 0.1
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        value = int(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiverLimits:
+    """What one client may cost: body sizes (raw, decompressed), socket timeout, open connections."""
+
+    max_body: int = 16 * 1024 * 1024
+    max_decompressed: int = 64 * 1024 * 1024
+    socket_timeout: float = 10.0
+    request_deadline: float = 60.0
+    max_connections: int = 64
+
+    @classmethod
+    def from_env(cls) -> ReceiverLimits:
+        """`$WEAVERGEN_RECEIVER_MAX_BODY_MB`, `…_MAX_DECOMPRESSED_MB`, `…_TIMEOUT`, `…_MAX_CONNECTIONS`."""
+        mb = 1024 * 1024
+        return cls(
+            _env_int("WEAVERGEN_RECEIVER_MAX_BODY_MB", 16) * mb,
+            _env_int("WEAVERGEN_RECEIVER_MAX_DECOMPRESSED_MB", 64) * mb,
+            float(_env_int("WEAVERGEN_RECEIVER_TIMEOUT", 10)),
+            float(_env_int("WEAVERGEN_RECEIVER_TIMEOUT", 10)) * 6,
+            _env_int("WEAVERGEN_RECEIVER_MAX_CONNECTIONS", 64),
+        )
 
 
 @dataclass(slots=True)
@@ -36,6 +69,7 @@ class ReceiverOptions:
     admin_port: int | None = 4320
     inactivity_timeout: float = 10.0
     report_on_stop: bool = False
+    limits: ReceiverLimits = field(default_factory=ReceiverLimits.from_env)
 
 
 @dataclass(slots=True)
@@ -62,6 +96,7 @@ class Receiver:
     _report: tuple[bytes, str] | None = None
     _report_ready: threading.Event = field(default_factory=threading.Event)
     _report_sent: threading.Event = field(default_factory=threading.Event)
+    stop_token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
 
     def start(self) -> None:
         """Bind every configured server; raises OSError naming the address when one cannot bind."""
@@ -79,13 +114,17 @@ class Receiver:
     def _start_http(self, port: int) -> int:
         receiver = self
 
-        class Handler(_Handler):
+        from weavergen.livecheck.http_receiver import BoundedServer, OTLPHandler
+
+        class Handler(OTLPHandler):
             owner = receiver
+            timeout = receiver.options.limits.socket_timeout
 
         try:
-            server = ThreadingHTTPServer((self.options.address, port), Handler)
+            server = BoundedServer((self.options.address, port), Handler)
         except OSError as err:
             raise OSError(f"cannot listen on {self.options.address}:{port}: {err.strerror or err}") from err
+        server.slots = threading.BoundedSemaphore(self.options.limits.max_connections)
         server.daemon_threads = True
         self._http.append(server)
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
@@ -109,7 +148,12 @@ class Receiver:
 
             return Servicer()
 
-        server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+        limit = self.options.limits.max_decompressed
+        server = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=4),
+            options=[("grpc.max_receive_message_length", limit), ("grpc.max_send_message_length", limit)],
+            maximum_concurrent_rpcs=self.options.limits.max_connections,
+        )
         trace_service_pb2_grpc.add_TraceServiceServicer_to_server(
             servicer(
                 trace_service_pb2_grpc.TraceServiceServicer,
@@ -157,6 +201,10 @@ class Receiver:
         except SampleError as err:
             self.errors.append(ReceiverError(f"/v1/{signal}", err.message))
             return err.message
+        except RecursionError:
+            message = f"invalid OTLP {signal} request: nested too deeply"
+            self.errors.append(ReceiverError(f"/v1/{signal}", message))
+            return message
         self._queue.put(samples)
         return None
 
@@ -207,59 +255,3 @@ class Receiver:
         if self._grpc is not None:
             self._grpc.stop(grace=0.5).wait(2)
             self._grpc = None
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """OTLP/HTTP (`/v1/traces|metrics|logs`) and admin (`/health`, `POST /stop`) requests."""
-
-    owner: Receiver
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("%s " + format, self.address_string(), *args)
-
-    def do_GET(self) -> None:
-        if self.path == "/health":
-            self._reply(200, b"OK", "text/plain")
-        else:
-            self._reply(404, b"not found", "text/plain")
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        if self.path == "/stop":
-            self.owner.request_stop()
-            self._reply(200, *self.owner.stop_reply())
-            self.owner._report_sent.set()
-            return
-        signal = _PATHS.get(self.path.split("?", 1)[0])
-        if signal is None:
-            self._reply(404, b"not found", "text/plain")
-            return
-        encoding = (self.headers.get("Content-Encoding") or "").lower()
-        try:
-            if encoding == "gzip":
-                body = gzip.decompress(body)
-            elif encoding == "deflate":
-                body = zlib.decompress(body)
-            elif encoding not in ("", "identity"):
-                self._reply(415, f"unsupported Content-Encoding {encoding}".encode(), "text/plain")
-                return
-        except (OSError, EOFError, zlib.error) as err:
-            self._reply(400, f"cannot decompress the body: {err}".encode(), "text/plain")
-            return
-        json_body = "json" in (self.headers.get("Content-Type") or "").lower()
-        problem = self.owner.accept_body(signal, body, json_body)
-        if problem is not None:
-            payload = json.dumps({"code": 3, "message": problem}).encode()
-            self._reply(400, payload, "application/json")
-        elif json_body:
-            self._reply(200, b"{}", "application/json")
-        else:
-            self._reply(200, b"", "application/x-protobuf")
-
-    def _reply(self, status: int, body: bytes, content_type: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)

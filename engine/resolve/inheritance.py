@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
-from weavergen.diagnostics import Diagnostic, Related
+from weavergen.diagnostics import Diagnostic, Related, closest, did_you_mean, replacement
 from weavergen.groups import AttrEntry, UGroup
 from weavergen.resolve.attributes import deep_merge, merge_spec
 from weavergen.resolve.model import ResolvedGroup
@@ -34,9 +33,10 @@ class Inheritance(ResolverState):
             for a in dep.attributes
         ]
 
-    def _resolve_inheritance(self) -> None:
+    def _resolve_inheritance(self, groups: list[UGroup] | None = None) -> None:
+        """Merge inherited attributes into every group (or only into `groups`, the others merged already)."""
         pending: list[UGroup] = []
-        for g in self.groups:
+        for g in self.groups if groups is None else groups:
             if g.spec.get("extends") or g.include_groups:
                 pending.append(g)
             else:
@@ -66,6 +66,7 @@ class Inheritance(ResolverState):
         ext = g.spec.get("extends")
         if ext and self._entries_of(ext) is None:
             kind, label = ("UnresolvedExtendsRef", "`extends` clause reference")
+            close = self._closest_group(ext)
             self.diags.append(
                 Diagnostic(
                     code=kind,
@@ -81,12 +82,14 @@ class Inheritance(ResolverState):
                             "provenance": self._provenance(g.provenance),
                         }
                     },
-                    help=self._suggest(ext),
+                    help=did_you_mean(close) if close else None,
+                    fix=_extends_fix(g, close),
                 )
             )
         for inc in g.include_groups:
             if self._entries_of(inc) is None:
                 rng = self._include_range(g, inc)
+                close = self._closest_group(inc)
                 self.diags.append(
                     Diagnostic(
                         code="UnresolvedIncludeRef",
@@ -102,7 +105,8 @@ class Inheritance(ResolverState):
                                 "provenance": self._provenance(g.provenance),
                             }
                         },
-                        help=self._suggest(inc),
+                        help=did_you_mean(close) if close else None,
+                        fix=replacement(close) if close and rng is not None and rng != g.id_range() else None,
                     )
                 )
 
@@ -126,13 +130,11 @@ class Inheritance(ResolverState):
                         return g.range(*sub)
         return g.id_range()
 
-    def _suggest(self, missing: str) -> str | None:
-
-        names = list(self.index)
-        for dep in self.deps:
-            names.extend(dep.by_id)
-        close = difflib.get_close_matches(missing, names, n=1, cutoff=0.75)
-        return f"Did you mean `{close[0]}`?" if close else None
+    def _closest_group(self, missing: str) -> str | None:
+        """The group id a missing parent most likely meant, from this registry and its dependencies."""
+        if self._group_ids is None:
+            self._group_ids = (*self.index, *(gid for dep in self.deps for gid in dep.by_id))
+        return closest(missing, self._group_ids, cutoff=0.75)
 
     def _merge(self, g: UGroup, parents: list[str], bases: list[list[AttrEntry]]) -> None:
         self._include_conflicts(g, parents, bases)
@@ -285,3 +287,16 @@ class Inheritance(ResolverState):
             spec["annotations"] = deep_merge(
                 parent_fields.get("annotations") or {}, spec.get("annotations") or {}
             )
+
+
+def _extends_fix(g: UGroup, close: str | None) -> dict[str, Any] | None:
+    """The edit a suggested parent makes: the `extends` value, or a v2 refinement's `ref` (which names the
+    signal without its `<kind>.` prefix)."""
+    if close is None or g.file is None:
+        return None
+    if (*g.path, "extends") in g.file.document.spans:
+        return replacement(close)
+    kind = f"{g.type}."
+    if (*g.path, "ref") in g.file.document.spans and close.startswith(kind):
+        return replacement(close[len(kind) :])
+    return None

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
-from weavergen.diagnostics import Diagnostic
+from weavergen.diagnostics import Diagnostic, closest, did_you_mean, replacement
 from weavergen.groups import AttrEntry, UGroup, file_groups, norm_deprecated, norm_stability
 from weavergen.resolve.attributes import (
     REF_OVERRIDES,
@@ -52,12 +51,16 @@ class Resolver(Inheritance, Imports, DuplicateChecks):
         definitions = self._definitions()
         resolved = [self._resolve_group(g, definitions) for g in self.groups]
         resolved.extend(self._imports())
+        self._duplicates(definitions)
+        return self.result(resolved, definitions)
+
+    def result(self, resolved: list[ResolvedGroup], definitions: dict[str, Definition]) -> Resolution:
+        """The resolution of the resolved groups (imports included): visible ones sorted, all by id."""
         by_id: dict[str, ResolvedGroup] = {}
         for r in resolved:
             by_id.setdefault(r.id, r)
         visible = [r for r in resolved if r.fields.get("visibility") != "internal"]
         visible.sort(key=lambda r: r.id)
-        self._duplicates(definitions)
         return Resolution(
             registry=self.registry,
             groups=visible,
@@ -174,8 +177,7 @@ class Resolver(Inheritance, Imports, DuplicateChecks):
         prov = e.file.provenance if e.file else g.provenance
         rng = e.file.document.range_of((*e.path, "ref")) if e.file else g.id_range()
 
-        names = list(self._all_attribute_names())
-        close = difflib.get_close_matches(e.key, names, n=1, cutoff=0.75)
+        close = closest(e.key, self._attribute_names(), cutoff=0.75)
         self.diags.append(
             Diagnostic(
                 code="UnresolvedAttributeRef",
@@ -192,15 +194,16 @@ class Resolver(Inheritance, Imports, DuplicateChecks):
                         "provenance": self._provenance(prov),
                     }
                 },
-                help=f"Did you mean `{close[0]}`?"
-                if close
-                else "Define the attribute in a registry group first.",
-                fix={"kind": "replace_ref", "replacement": close[0]} if close else None,
+                help=did_you_mean(close) if close else "Define the attribute in a registry group first.",
+                fix=replacement(close) if close and e.file is not None else None,
             )
         )
 
-    def _all_attribute_names(self) -> set[str]:
-        names = {e.key for g in self.groups for e in g.attrs if not e.is_ref}
-        for dep in self.deps:
-            names.update(dep.definitions)
-        return names
+    def _attribute_names(self) -> tuple[str, ...]:
+        """Every attribute name of the registry and its dependencies, sorted (computed once per run)."""
+        if self._names is None:
+            names = {e.key for g in self.groups for e in g.attrs if not e.is_ref}
+            for dep in self.deps:
+                names.update(dep.definitions)
+            self._names = tuple(sorted(names))
+        return self._names

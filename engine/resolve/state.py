@@ -22,6 +22,8 @@ class ResolverState:
         self.index: dict[str, list[UGroup]] = defaultdict(list)
         self.merged: dict[int, list[AttrEntry]] = {}
         self.includes_of: dict[int, list[str]] = {}
+        self._names: tuple[str, ...] | None = None
+        self._group_ids: tuple[str, ...] | None = None
 
     def _provenance(self, path: str) -> dict[str, str]:
         """weaver's serialised `Provenance` of a file of this registry (in diagnostics' payloads)."""
