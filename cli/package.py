@@ -14,6 +14,7 @@ import typer
 from weavergen.cli.registry import (
     DiagnosticFormatOption,
     DiagnosticStdoutOption,
+    DiagnosticTemplateOption,
     FollowSymlinksOption,
     FutureOption,
     IncludeUnreferencedOption,
@@ -62,6 +63,7 @@ def package_command(
     include_unreferenced: IncludeUnreferencedOption = None,
     diagnostic_format: DiagnosticFormatOption = None,
     diagnostic_stdout: DiagnosticStdoutOption = None,
+    diagnostic_template: DiagnosticTemplateOption = None,
 ) -> None:
     """Packages a semantic convention registry into a self-contained artifact.
 
@@ -85,6 +87,7 @@ def package_command(
         include_unreferenced=include_unreferenced,
         diagnostic_format=diagnostic_format,
         diagnostic_stdout=diagnostic_stdout,
+        diagnostic_template=diagnostic_template,
     )
     params = {"output": output, "resolved_registry_uri": resolved_registry_uri}
     code, outputs = _run_command("registry_package", params, overrides, options)

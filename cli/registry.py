@@ -9,113 +9,55 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import time
 import traceback
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
+from weavergen.cli.options import (
+    DiagnosticFormatOption as DiagnosticFormatOption,
+)
+from weavergen.cli.options import (
+    DiagnosticStdoutOption as DiagnosticStdoutOption,
+)
+from weavergen.cli.options import (
+    DiagnosticTemplateOption as DiagnosticTemplateOption,
+)
+from weavergen.cli.options import (
+    FollowSymlinksOption as FollowSymlinksOption,
+)
+from weavergen.cli.options import (
+    FutureOption as FutureOption,
+)
+from weavergen.cli.options import (
+    IncludeUnreferencedOption as IncludeUnreferencedOption,
+)
+from weavergen.cli.options import (
+    PolicyOption as PolicyOption,
+)
+from weavergen.cli.options import (
+    RegistryOption as RegistryOption,
+)
+from weavergen.cli.options import (
+    SkipPoliciesOption as SkipPoliciesOption,
+)
+from weavergen.cli.options import (
+    V2Option as V2Option,
+)
+from weavergen.cli.progress import progress_bar
+
 if TYPE_CHECKING:
-    from weavergen.check import CheckReport, Progress
+    from weavergen.check import CheckReport
     from weavergen.cli.main import GlobalOptions
     from weavergen.config import CheckOverrides, CheckSettings
     from weavergen.diagnostics import Diagnostic
     from weavergen.workflow import WorkflowRun
 
-PROGRESS_DELAY_SECONDS = 0.3
-"""A run shorter than this never shows a progress bar."""
 
 registry_app = typer.Typer(
     help="Manage Semantic Convention Registry.", no_args_is_help=True, rich_markup_mode=None
 )
-
-
-def _bool_help(what: str, flag: str) -> str:
-    return f"{what} A bare {flag} means true; {flag}=false overrides a `.weaver.toml` value."
-
-
-# Options shared by the registry commands (weaver's RegistryArgs, PolicyArgs and DiagnosticArgs).
-
-RegistryOption = Annotated[
-    str | None,
-    typer.Option(
-        "-r",
-        "--registry",
-        metavar="<REGISTRY>",
-        help="Local folder, Git repo URL, or archive of the registry (`source[@refspec][[sub-folder]]`). "
-        "Required unless `[registry] path` is set in `.weaver.toml`.",
-    ),
-]
-V2Option = Annotated[
-    bool | None,
-    typer.Option(
-        "--v2/--no-v2", help=_bool_help("Use the v2 (materialized) schema for outputs and policies.", "--v2")
-    ),
-]
-FollowSymlinksOption = Annotated[
-    bool | None,
-    typer.Option(
-        "--follow-symlinks/--no-follow-symlinks",
-        "-s",
-        help=_bool_help("Follow symlinks when loading.", "--follow-symlinks"),
-    ),
-]
-IncludeUnreferencedOption = Annotated[
-    bool | None,
-    typer.Option(
-        "--include-unreferenced/--no-include-unreferenced",
-        help=_bool_help(
-            "Keep unreferenced signals and attributes of dependency registries (deprecated).",
-            "--include-unreferenced",
-        ),
-    ),
-]
-DiagnosticFormatOption = Annotated[
-    str | None,
-    typer.Option(
-        "--diagnostic-format",
-        metavar="[ansi|json|gh_workflow_command|sarif]",
-        help="Format of the diagnostics. [default: ansi]",
-    ),
-]
-DiagnosticStdoutOption = Annotated[
-    bool | None,
-    typer.Option(
-        "--diagnostic-stdout/--no-diagnostic-stdout",
-        help=_bool_help("Write the diagnostics to stdout instead of stderr.", "--diagnostic-stdout"),
-    ),
-]
-DiagnosticTemplateOption = Annotated[
-    str | None,
-    typer.Option(
-        "--diagnostic-template",
-        metavar="<DIAGNOSTIC_TEMPLATE>",
-        help="Folder of diagnostic templates: its `<format>` sub-folder (weaver.yaml + MiniJinja) renders "
-        "the diagnostics instead of the built-in renderer. [default: diagnostic_templates]",
-    ),
-]
-PolicyOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "-p",
-        "--policy",
-        metavar="<POLICY>",
-        help="Rego policy file or folder (all `*.rego` in it); repeat for several.",
-    ),
-]
-SkipPoliciesOption = Annotated[
-    bool | None,
-    typer.Option(
-        "--skip-policies/--no-skip-policies",
-        help=_bool_help("Skip the policy checks.", "--skip-policies"),
-    ),
-]
-FutureOption = Annotated[
-    bool, typer.Option("--future", help="Enable the newest validation rules: warnings become errors.")
-]
 
 
 @registry_app.command("check")
@@ -218,7 +160,7 @@ def _run_workflow(
 
     show_bar = settings.diagnostic_format == "ansi" and not quiet and sys.stderr.isatty()
     try:
-        with _progress_bar(show_bar) as progress:
+        with progress_bar(show_bar) as progress:
             run = run_workflow(workflow, params, RunContext(settings.options, progress))
     except Exception as exc:
         if debug:
@@ -279,55 +221,6 @@ def _configure_logging(debug: int) -> None:
         logging.getLogger().setLevel(logging.DEBUG)
     elif debug == 1:
         logging.getLogger("weavergen").setLevel(logging.DEBUG)
-
-
-@contextmanager
-def _progress_bar(enabled: bool) -> Iterator[Progress | None]:
-    if not enabled:
-        yield None
-        return
-    bar = _ProgressBar()
-    try:
-        yield bar.update
-    finally:
-        bar.stop()
-
-
-class _ProgressBar:
-    """A transient rich progress bar on stderr that appears only once a run has lasted a moment."""
-
-    def __init__(self) -> None:
-        self._started_at = time.monotonic()
-        self._progress: Any = None
-        self._task: Any = None
-
-    def update(self, stage: str, done: int, total: int) -> None:
-        """The engine's `progress(stage, done, total)` callback."""
-        if self._progress is None:
-            if time.monotonic() - self._started_at < PROGRESS_DELAY_SECONDS:
-                return
-            self._start(stage, total)
-        self._progress.update(self._task, description=stage, completed=done, total=total or None)
-
-    def stop(self) -> None:
-        """Remove the bar (it is transient) once the run is over."""
-        if self._progress is not None:
-            self._progress.stop()
-
-    def _start(self, stage: str, total: int) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self._progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        )
-        self._progress.start()
-        self._task = self._progress.add_task(stage, total=total or None)
 
 
 # --- resolve, stats, json-schema, search --------------------------------------------------------------
@@ -476,8 +369,9 @@ def json_schema_command(
             "-j",
             "--json-schema",
             metavar="<JSON_SCHEMA>",
-            help="resolved-registry, semconv-group, semconv-definition-v2, policy-finding, diff, diff-v2, "
-            "definition-manifest-v2, publication-manifest-v2 or weaver-config. [default: resolved-registry]",
+            help="resolved-registry, semconv-group, semconv-definition-v2, resolved-registry-v2, "
+            "materialized-registry-v2, diff, diff-v2, publication-manifest-v2, definition-manifest-v2, "
+            "policy-finding or weaver-config. [default: resolved-registry]",
         ),
     ] = "resolved-registry",
     output: Annotated[

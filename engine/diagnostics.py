@@ -19,6 +19,10 @@ DOCS_BASE_URL = os.environ.get(
 )
 
 
+NEVER_PROMOTED = frozenset({"UncheckedReference"})
+"""Notes that say something was not checked: `--future` must not turn them into errors."""
+
+
 class Severity(StrEnum):
     """miette's severities, as weaver serialises them (`Error`, `Warning`, `Advice`)."""
 
@@ -92,8 +96,8 @@ class Diagnostic:
         return f"{DOCS_BASE_URL}#{anchor}"
 
     def promoted(self) -> Diagnostic:
-        """This diagnostic as `--future` sees it: warnings and advice become errors."""
-        if self.severity is Severity.ERROR:
+        """This diagnostic as `--future` sees it: warnings and advice become errors (notes stay notes)."""
+        if self.severity is Severity.ERROR or self.code in NEVER_PROMOTED:
             return self
         return replace(self, severity=Severity.ERROR)
 

@@ -127,9 +127,44 @@ def _scalar(node: ScalarNode) -> Any:
     return value
 
 
+_WORD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
+_REFERENCE = re.compile(r"\b(?:ref|ref_group|extends)\s*:\s*\S+|[A-Za-z0-9_.\-]+\s*:(?=\s|$)")
+REFERENCE_KEYS = ("ref", "ref_group", "extends")
+EVERYTHING = 1 << 30
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """Lines `[start, end)` of a file whose definitions could not be read, and the words written there.
+
+    A name may be defined there if it (or its last dotted part, for a `prefix`ed id) is one of the words
+    (names written after `ref:`, `ref_group:` or `extends:` are only referred to, so not among them);
+    `words` is None when text was lost (a cut-off end, merged entries): then any name may be.
+    """
+
+    start: int
+    end: int
+    words: frozenset[str] | None = None
+
+    @classmethod
+    def of_text(cls, start: int, end: int, text: str) -> Unreadable:
+        """A region and the words of its values, but for the names it only refers to."""
+        found = _WORD.findall(_REFERENCE.sub(" ", text))
+        return cls(start, end, frozenset(found) | {w.rsplit(".", 1)[-1] for w in found})
+
+    def could_define(self, name: str) -> bool:
+        """Whether `name` may be defined in this region."""
+        return self.words is None or name in self.words or name.rsplit(".", 1)[-1] in self.words
+
+
 @dataclass(slots=True)
 class Document:
-    """A parsed YAML file. `spans[path]` is the span of the value at `path`; `key_spans[path]` of its key."""
+    """A parsed YAML file. `spans[path]` is the span of the value at `path`; `key_spans[path]` of its key.
+
+    `failed` is a syntax error: `data` then holds what could be recovered around it (see `recover`).
+    `repeated` lists the mappings that repeat a key: two entries most likely merged into one there.
+    `unparsed` are the parts that recovery could not read; `unterminated` text ends mid-line.
+    """
 
     path: str
     digest: str
@@ -139,6 +174,9 @@ class Document:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     lines: list[str] | None = None
     failed: bool = False
+    repeated: list[Path] = field(default_factory=list)
+    unparsed: list[Unreadable] = field(default_factory=list)
+    unterminated: bool = False
 
     @property
     def ok(self) -> bool:
@@ -182,12 +220,36 @@ class Document:
 class FileCheck:
     """What validation learnt about one file: format, diagnostics, and the items resolution must skip.
 
+    `invalid_items` are skipped, `dropped` fields of otherwise usable items are ignored. What that
+    loses is kept for resolution: `broken_names` (attribute or group names defined by a skipped item,
+    with its zero-based line) and `unreadable` regions whose names could not be read.
     It lives here, beside Document, so that reading both from the cache needs no schema models.
     """
 
     file_format: str | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     invalid_items: set[Path] = field(default_factory=set)
+    dropped: set[Path] = field(default_factory=set)
+    broken_names: dict[str, int] = field(default_factory=dict)
+    unreadable: list[Unreadable] = field(default_factory=list)
+
+    @property
+    def broken(self) -> bool:
+        """Whether some definitions of the file could not be read: names in them go unchecked."""
+        return bool(self.broken_names or self.unreadable)
+
+
+def value_at(data: Any, path: Path) -> Any:
+    """The plain value at a document path, or None when the path does not exist."""
+    node = data
+    for k in path:
+        if isinstance(node, dict):
+            node = node.get(k)
+        elif isinstance(node, list) and isinstance(k, int) and 0 <= k < len(node):
+            node = node[k]
+        else:
+            return None
+    return node
 
 
 def section_items(data: Any, section: str, invalid: set[Path]) -> list[tuple[int, dict[str, Any]]]:
@@ -214,42 +276,51 @@ def parse(text: str, path: str, digest: str | None = None, budget: YamlBudget | 
 
     A document past the `budget` (alias expansion, nesting depth; the environment's when omitted) is
     refused with a positioned diagnostic before it is walked, so an alias bomb costs linear time.
+    After a syntax or budget error the document still holds every top-level item that parses on its own.
     """
     doc = Document(path=path, digest=digest or digest_of(text))
+    doc.unterminated = bool(text) and not text.endswith("\n")
+    budget = budget or YamlBudget.current()
+    if not compose(text, doc, budget):
+        from weavergen.recover import recover
+
+        doc.failed = True
+        recover(text, doc, budget)
+    return doc
+
+
+def compose(text: str, doc: Document, budget: YamlBudget | None = None) -> bool:
+    """Parse `text` into `doc` (data, spans, diagnostics); False after a syntax or budget error."""
     try:
         composer = _Composer(text)
     except UnicodeEncodeError as exc:  # a lone UTF-16 surrogate, which an editor buffer may hold
-        doc.diagnostics.append(_surrogate_diagnostic(text, exc.start, path))
-        doc.failed = True
-        return doc
+        doc.diagnostics.append(_surrogate_diagnostic(text, exc.start, doc.path))
+        return False
     try:
         try:
             node = composer.get_single_node()
         finally:
             composer.dispose()
     except yaml.MarkedYAMLError as exc:
-        doc.diagnostics.append(_syntax_diagnostic(exc, path))
-        doc.failed = True
-        return doc
+        doc.diagnostics.append(_syntax_diagnostic(exc, doc.path))
+        return False
     except yaml.YAMLError as exc:
         doc.diagnostics.append(
             Diagnostic(
                 code="DeserializationError",
                 message=str(exc),
-                file=path,
-                error=deserialization_error(path, str(exc)),
+                file=doc.path,
+                error=deserialization_error(doc.path, str(exc)),
             )
         )
-        doc.failed = True
-        return doc
+        return False
     if node is not None:
         problem = measure(node, budget or YamlBudget.current(), anchors="&" in text)
         if problem is not None:
-            doc.diagnostics.append(_budget_diagnostic(problem, path))
-            doc.failed = True
-            return doc
+            doc.diagnostics.append(_budget_diagnostic(problem, doc.path))
+            return False
         doc.data = _walk(node, (), doc)
-    return doc
+    return True
 
 
 def _budget_diagnostic(problem: BudgetProblem, path: str) -> Diagnostic:
@@ -367,6 +438,7 @@ def _walk(node: Node, path: Path, doc: Document) -> Any:
                 key = str(key)
             child = (*path, key)
             if key in out:
+                doc.repeated.append(path)
                 doc.diagnostics.append(
                     Diagnostic(
                         code="DeserializationError",

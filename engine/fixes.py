@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from weavergen.diagnostics import REPLACE, Diagnostic, Position, Range, Severity, replacement
-from weavergen.document import Document, Path
+from weavergen.document import Document, Path, value_at
 from weavergen.registry import SpecFile
 
 EXPERIMENTAL = "ExperimentalStability"
@@ -87,19 +87,6 @@ def per_document(fn: Callable[[SpecFile], list[T]]) -> Callable[[SpecFile], list
 
     wrapper.__doc__ = fn.__doc__
     return wrapper
-
-
-def value_at(data: Any, path: Path) -> Any:
-    """The plain value at a document path, or None when the path does not exist."""
-    node = data
-    for k in path:
-        if isinstance(node, dict):
-            node = node.get(k)
-        elif isinstance(node, list) and isinstance(k, int) and 0 <= k < len(node):
-            node = node[k]
-        else:
-            return None
-    return node
 
 
 @per_document

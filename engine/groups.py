@@ -14,6 +14,7 @@ from typing import Any
 from weavergen.diagnostics import Range
 from weavergen.document import Path, section_items
 from weavergen.registry import SpecFile
+from weavergen.salvage import V2_IDENTITY
 
 _DEPRECATED_NOTES = {"obsoleted": "Obsoleted.", "uncategorized": "Uncategorized."}
 
@@ -41,6 +42,16 @@ class AttrEntry:
     def is_ref(self) -> bool:
         """Whether the entry refers to an attribute defined elsewhere."""
         return "id" not in self.spec
+
+    def id_range(self) -> Range | None:
+        """Where the entry names its attribute: `id`/`ref` (v1) or `key`/`ref` (v2), else its first line."""
+        if self.file is None:
+            return None
+        doc = self.file.document
+        for k in ("id", "key", "ref"):
+            if (*self.path, k) in doc.spans:
+                return doc.range_of((*self.path, k))
+        return doc.head_range(self.path)
 
 
 @dataclass(slots=True)
@@ -85,11 +96,13 @@ class UGroup:
         return None
 
     def id_range(self) -> Range | None:
-        """Where an editor should point for the group as a whole: its id (v1) or name/type/key (v2)."""
+        """Where an editor should point for the group as a whole: its id (v1), or the key that names a
+        v2 item (`type` of a span or entity, `name` of an event or metric, `id` of a refinement)."""
         if self.file is None:
             return None
         doc = self.file.document
-        for k in ("id", "name", "type", "key"):
+        own = V2_IDENTITY.get(str(self.path[0])) if self.is_v2 and len(self.path) == 2 else None
+        for k in (*((own,) if own else ()), "id", "name", "type", "key"):
             if (*self.path, k) in doc.spans:
                 return doc.range_of((*self.path, k))
         return doc.head_range(self.path)
@@ -155,16 +168,25 @@ def synthetic_file_name(provenance: str) -> str:
     return ".".join(stems)
 
 
+def kept(spec: SpecFile, node: Any, path: Path) -> Any:
+    """An item as resolution may read it: without the fields whose schema is broken (see `salvage`)."""
+    dropped = spec.check.dropped
+    if not dropped or not isinstance(node, dict):
+        return node
+    return {k: v for k, v in node.items() if (*path, k) not in dropped}
+
+
 def v1_groups(spec: SpecFile, registry: str, dependency: bool) -> list[UGroup]:
-    """The groups of a v1 file, as written (items with a broken schema are skipped)."""
+    """The groups of a v1 file, as written (items and fields with a broken schema are skipped)."""
     data = spec.document.data
     out: list[UGroup] = []
     for i, g in section_items(data, "groups", spec.check.invalid_items):
+        path: Path = ("groups", i)
         if "id" not in g:
             continue
-        path: Path = ("groups", i)
+        g = kept(spec, g, path)
         attrs = [
-            AttrEntry(dict(a), (*path, "attributes", j), spec)
+            AttrEntry(dict(kept(spec, a, (*path, "attributes", j))), (*path, "attributes", j), spec)
             for j, a in enumerate(g.get("attributes") or [])
             if isinstance(a, dict) and (*path, "attributes", j) not in spec.check.invalid_items
         ]
@@ -233,6 +255,7 @@ def v2_groups(spec: SpecFile, registry: str, dependency: bool) -> list[UGroup]:
         for j, a in enumerate(item.get(key) or []):
             if not isinstance(a, dict) or (*path, key, j) in invalid:
                 continue
+            a = kept(spec, a, (*path, key, j))
             if "ref_group" in a:
                 includes.append(str(a["ref_group"]))
                 continue
@@ -257,7 +280,9 @@ def v2_groups(spec: SpecFile, registry: str, dependency: bool) -> list[UGroup]:
             f["requirement_level"] = item["requirement_level"]
         return f
 
-    attributes = section_items(data, "attributes", invalid)
+    attributes = [
+        (j, kept(spec, a, ("attributes", j))) for j, a in section_items(data, "attributes", invalid)
+    ]
     if attributes:
         entries = []
         for j, a in attributes:
@@ -281,7 +306,7 @@ def v2_groups(spec: SpecFile, registry: str, dependency: bool) -> list[UGroup]:
         )
 
     def each(section: str) -> list[tuple[int, dict[str, Any]]]:
-        return section_items(data, section, invalid)
+        return [(j, kept(spec, x, (section, j))) for j, x in section_items(data, section, invalid)]
 
     for j, e in each("entities"):
         p: Path = ("entities", j)

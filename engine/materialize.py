@@ -35,6 +35,16 @@ def _schema_url_of(group: ResolvedGroup, resolution: Resolution) -> str:
     return resolution.registry.schema_url
 
 
+def _group(resolution: Resolution, gid: str) -> ResolvedGroup | None:
+    """A resolved group by id: the registry's own, else a dependency's (a refinement may refine those)."""
+    found = resolution.by_id.get(gid)
+    for dep in resolution.dependencies:
+        if found is not None:
+            break
+        found = dep.by_id.get(gid)
+    return found
+
+
 def _attribute(attr: dict[str, Any], provenance: dict[str, Any] | None) -> dict[str, Any]:
     out: dict[str, Any] = {"key": attr["name"], "type": attr["type"]}
     if attr.get("examples") is not None:
@@ -172,7 +182,7 @@ class _Materializer:
             if section is None:
                 continue
             base_id = g.lineage.get("extends_group")
-            base = res.by_id.get(base_id) if base_id else None
+            base = _group(res, base_id) if base_id else None
             if base is not None and base.type != kind:
                 base = None
             if base is None:
@@ -183,10 +193,10 @@ class _Materializer:
             else:
                 root = base
                 seen = {id(g), id(root)}
-                while (parent := root.lineage.get("extends_group")) and res.by_id.get(
-                    parent, root
+                while (parent := root.lineage.get("extends_group")) and (
+                    _group(res, parent) or root
                 ).type == kind:
-                    nxt = res.by_id.get(parent)
+                    nxt = _group(res, parent)
                     if nxt is None or id(nxt) in seen:  # two refinements extending each other: a cycle
                         break
                     seen.add(id(nxt))

@@ -20,8 +20,7 @@ from weavergen.resolve import Resolution
 RESOLVED_FORMAT = "resolved/2.0"
 PUBLICATION_FORMAT = "manifest/2.0"
 _SECTIONS = ("attribute_groups", "spans", "metrics", "events", "entities")
-# weaver 0.25.1 writes refinements of spans, metrics and events only (registry-test-v2-5-published).
-_REFINEMENTS = ("spans", "metrics", "events")
+_REFINEMENTS = ("spans", "metrics", "events", "entities")
 _REF_KEYS = ("requirement_level", "sampling_relevant")
 
 
@@ -56,6 +55,12 @@ class _Catalog:
         return out
 
 
+def _as_in(attr: dict[str, Any], signal: dict[str, Any]) -> dict[str, Any]:
+    """A signal's attribute has the signal's provenance: a dependency's own signal (imported) names the
+    dependency, a local signal (a refinement of a dependency's too) names none."""
+    return {**attr, "provenance": signal.get("provenance") or {}}
+
+
 def _attribute_lists(item: dict[str, Any]) -> list[str]:
     return [k for k in ("attributes", "identity", "description") if isinstance(item.get(k), list)]
 
@@ -73,13 +78,13 @@ def resolved_v2(resolution: Resolution) -> dict[str, Any]:
         for item in items:
             for key in _attribute_lists(item):
                 for attr in item[key]:
-                    catalog.add(attr)
+                    catalog.add(_as_in(attr, item))
     catalog.freeze()
 
     def signal(item: dict[str, Any]) -> dict[str, Any]:
         out = dict(item)
         for key in _attribute_lists(item):
-            out[key] = [catalog.ref(a) for a in item[key]]
+            out[key] = [catalog.ref(_as_in(a, item)) for a in item[key]]
         source = (item.get("provenance") or {}).get("source")
         out.pop("provenance", None)
         if source is not None and source in catalog.dependencies:

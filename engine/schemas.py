@@ -3,8 +3,8 @@
 `semconv-group` and `semconv-definition-v2` come from the pydantic models the checker validates files
 with (`model.py`), so the schema accepts exactly the files the checker accepts. `resolved-registry` and
 `policy-finding` come from the models below, which describe what `registry resolve` writes and what a
-Rego policy returns; the manifests, the v2 diff and `.weaver.toml` from `schema_models.py`. Kinds weaver
-has that weavergen cannot yet describe faithfully are refused by name.
+Rego policy returns; the manifests, the v2 diff and `.weaver.toml` from `schema_models.py`, the v2
+resolved and materialized registries from `schema_models_v2.py`: every kind of weaver 0.25.1.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from weavergen import model, schema_models
+from weavergen import model, schema_models, schema_models_resolved, schema_models_v2
 from weavergen.model import (
     AttributeTypeName,
     GroupType,
@@ -31,12 +31,6 @@ from weavergen.model import (
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 DEFAULT_KIND = "resolved-registry"
 _INTERNAL_GROUP_FIELDS = ("include_groups", "visibility", "is_v2", "span_name", "requirement_level")
-
-UNSUPPORTED: dict[str, str] = {
-    "resolved-registry-v2": "the v2 resolved registry (weaver registry package's resolved.yaml)",
-    "materialized-registry-v2": "the v2 materialized registry given to --v2 policies and templates",
-}
-"""weaver's other kinds: weavergen has no model that describes them completely yet."""
 
 
 class SchemaError(Exception):
@@ -162,7 +156,7 @@ class ResolvedAttribute(_Out):
     tag: str | None = Field(default=None, description="A tag (sub-group) of the attribute.")
     requirement_level: RequirementLevel = Field(description="How strongly the attribute is required.")
     sampling_relevant: bool | None = Field(default=None, description="Whether it matters for sampling.")
-    note: str = Field(description="A longer description.")
+    note: str = Field(default="", description="A longer description (omitted when empty, as weaver).")
     stability: Stability | None = Field(default=None, description="The attribute's stability.")
     deprecated: ResolvedDeprecated | None = Field(default=None, description="The attribute's deprecation.")
     prefix: bool | None = Field(default=None, description="Whether the group prefix was applied.")
@@ -300,6 +294,16 @@ SUPPORTED = {
     "weaver-config": _model_schema(
         schema_models.WeaverConfig, "WeaverConfigSchema", "The `.weaver.toml` project configuration file."
     ),
+    "resolved-registry-v2": _model_schema(
+        schema_models_resolved.ResolvedRegistryV2,
+        "ResolvedTelemetrySchema",
+        "A published v2 registry (`resolved.yaml`): an attribute catalog and signals referring to it.",
+    ),
+    "materialized-registry-v2": _model_schema(
+        schema_models_v2.MaterializedRegistry,
+        "ForgeResolvedRegistry",
+        "A v2 registry with every reference expanded, as `--v2` templates and policies see it.",
+    ),
 }
 
 
@@ -309,11 +313,6 @@ def json_schema(kind: str) -> dict[str, Any]:
     if builder is not None:
         return builder()
     supported = ", ".join(SUPPORTED)
-    if kind in UNSUPPORTED:
-        raise SchemaError(
-            f"the JSON schema of {UNSUPPORTED[kind]} (-j {kind}) is not supported by weavergen yet; "
-            f"supported kinds: {supported}"
-        )
-    close = difflib.get_close_matches(kind, [*SUPPORTED, *UNSUPPORTED], n=1)
+    close = difflib.get_close_matches(kind, list(SUPPORTED), n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
     raise SchemaError(f"unknown JSON schema kind {kind!r}; {hint}supported kinds: {supported}")

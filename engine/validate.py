@@ -15,7 +15,9 @@ from pydantic import ValidationError
 
 from weavergen import model
 from weavergen.diagnostics import Diagnostic, Range, Related, Severity, closest, did_you_mean, replacement
-from weavergen.document import Document, FileCheck, Path, section_items
+from weavergen.document import EVERYTHING, Document, FileCheck, Path, Unreadable, section_items
+from weavergen.groups import synthetic_file_name
+from weavergen.salvage import Salvager
 from weavergen.schema_errors import describe
 
 V1 = "definition/1"
@@ -166,20 +168,7 @@ def _detect(data: dict[Any, Any], rep: _Reporter) -> str | None:
 # --- schema errors --------------------------------------------------------------------------------
 
 
-def _item_of(path: Path, fmt: str) -> tuple[str | int, ...] | None:
-    sections = ("groups",) if fmt == V1 else _V2_SECTIONS
-    if not path:
-        return None
-    if path[0] in sections:
-        return path[:2] if len(path) >= 2 else path[:1]
-    if path[0] == "imports":
-        return ("imports",)
-    return None
-
-
-def _schema_check(
-    data: dict[Any, Any], fmt: str, rep: _Reporter, invalid: set[tuple[str | int, ...]]
-) -> None:
+def _schema_check(data: dict[Any, Any], fmt: str, rep: _Reporter, salvager: Salvager) -> None:
     adapter: Any = model.V1_ADAPTER if fmt == V1 else model.V2_ADAPTER
     root = model.SemConvSpecV1 if fmt == V1 else model.SemConvSpecV2
     try:
@@ -198,9 +187,8 @@ def _schema_check(
                 help=found.full_help,
                 fix=replacement(found.suggestion) if found.suggestion else None,
             )
-            item = _item_of(found.path, fmt)
-            if item is not None:
-                invalid.add(item)
+            loc = tuple(t for t in err["loc"] if not (isinstance(t, str) and t in model.TAGS))
+            salvager.error(loc, absent=err["type"] == "missing" or err.get("input", 0) is None)
 
 
 # --- v1 semantic rules ----------------------------------------------------------------------------
@@ -602,24 +590,9 @@ class _GroupRules:
 
     def _examples(self, aid: str, attr: dict[str, Any], where: Path, id_range: Range | None) -> None:
         atype = attr["type"]
-        examples = attr.get("examples")
-        if examples is not None:
-            verdict = _examples_error(model.examples_kind(examples), atype)
-            at = self.rep.value((*where, "examples"))
-            if verdict == "MUST":
-                self._attr_diag(
-                    "InvalidExampleError", Severity.ERROR, aid, f"All examples MUST be of type `{atype}`", at
-                )
-            elif verdict == "SHOULD":
-                self._attr_diag(
-                    "InvalidExampleWarning",
-                    Severity.WARNING,
-                    aid,
-                    f"All examples SHOULD be of type `{atype}`",
-                    at,
-                    fix={"kind": "wrap_examples"},
-                )
-        elif atype in ("string", "string[]"):
+        if self.typed_examples(aid, attr, where):
+            return
+        if atype in ("string", "string[]"):
             noun = "string" if atype == "string" else "string array"
             self._attr_diag(
                 "InvalidExampleWarning",
@@ -629,6 +602,29 @@ class _GroupRules:
                 id_range,
                 fix={"kind": "add_examples"},
             )
+
+    def typed_examples(self, aid: str, attr: dict[str, Any], where: Path) -> bool:
+        """`Examples::validate` for an attribute at `where`: False when it has no examples."""
+        atype = attr["type"]
+        examples = attr.get("examples")
+        if examples is None:
+            return False
+        verdict = _examples_error(model.examples_kind(examples), atype)
+        at = self.rep.value((*where, "examples"))
+        if verdict == "MUST":
+            self._attr_diag(
+                "InvalidExampleError", Severity.ERROR, aid, f"All examples MUST be of type `{atype}`", at
+            )
+        elif verdict == "SHOULD":
+            self._attr_diag(
+                "InvalidExampleWarning",
+                Severity.WARNING,
+                aid,
+                f"All examples SHOULD be of type `{atype}`",
+                at,
+                fix={"kind": "wrap_examples"},
+            )
+        return True
 
     def _entity_associations(self) -> None:
         assocs = self.g.get("entity_associations") or []
@@ -665,7 +661,17 @@ def _association_problem(assoc: Any, where: Path) -> tuple[str, Path] | None:
 # --- v2 rules -------------------------------------------------------------------------------------
 
 
+def _v2_examples(data: dict[str, Any], rep: _Reporter, invalid: set[tuple[str | int, ...]]) -> None:
+    """v2 attribute definitions' examples are type-checked as v1's (weaver 0.25.1 checks no v2 examples),
+    in the synthetic `registry.<file>` group that resolution puts them in."""
+    rules = _GroupRules(rep, 0, {"id": f"registry.{synthetic_file_name(rep.path)}"})
+    for j, attr in enumerate(data.get("attributes") or []):
+        if ("attributes", j) not in invalid and isinstance(attr, dict) and isinstance(attr.get("key"), str):
+            rules.typed_examples(attr["key"], attr, ("attributes", j))
+
+
 def _v2_rules(data: dict[str, Any], rep: _Reporter, invalid: set[tuple[str | int, ...]]) -> None:
+    _v2_examples(data, rep, invalid)
     path = _debug(rep.path)
     for section, prefix, name_key in (
         ("entities", "entity", "type"),
@@ -727,9 +733,9 @@ def validate_document(doc: Document) -> FileCheck:
     YAML syntax problems stay in `doc.diagnostics` and are not repeated here; such a file gets no format.
     """
     rep = _Reporter(doc)
-    if not doc.ok:
-        return FileCheck(None, [], set())
     data = doc.data
+    if not doc.ok and not (isinstance(data, dict) and data):
+        return FileCheck(None, [], set(), unreadable=[Unreadable(0, EVERYTHING)])
     if not isinstance(data, dict):
         rep.add(
             "DeserializationError",
@@ -742,19 +748,26 @@ def validate_document(doc: Document) -> FileCheck:
             },
             help="A semantic-convention file is a mapping with `groups:` (v1) or the v2 sections.",
         )
-        return FileCheck(None, rep.out, set())
+        return FileCheck(None, rep.out, set(), unreadable=[Unreadable(0, EVERYTHING)])
     fmt = _detect(data, rep)
     if fmt is None:
-        return FileCheck(None, rep.out, set())
+        return FileCheck(None, rep.out, set(), unreadable=[Unreadable(0, EVERYTHING)])
     body = {k: v for k, v in data.items() if k not in ("file_format", "version")}
-    invalid: set[tuple[str | int, ...]] = set()
-    _schema_check(body, fmt, rep, invalid)
+    check = FileCheck(fmt, rep.out, set(), unreadable=list(doc.unparsed))
+    salvager = Salvager(doc, body, fmt, check)
+    _schema_check(body, fmt, rep, salvager)
     if fmt == V1:
-        for i, group in section_items(body, "groups", invalid):
+        for i, group in section_items(body, "groups", _damaged_items(check)):
             _GroupRules(rep, i, group).run()
     else:
-        _v2_rules(body, rep, invalid)
-    return FileCheck(fmt, rep.out, invalid)
+        _v2_rules(body, rep, _damaged_items(check))
+    salvager.finish()
+    return check
+
+
+def _damaged_items(check: FileCheck) -> set[Path]:
+    """Items the rules must not look at: skipped ones, and those with a field set aside."""
+    return check.invalid_items | {p[:2] for p in check.dropped} | {p[:2] for p in check.invalid_items}
 
 
 _SCHEMA_URL = re.compile(r"^https?://[^/\s]+(?:/[^\s]*)?/[^/\s]+$")

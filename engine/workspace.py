@@ -21,7 +21,8 @@ from weavergen.document import digest_of, parse
 from weavergen.fixes import Fix, fixes_for, hints
 from weavergen.incremental import Reresolver
 from weavergen.registry import MANIFEST_NAMES, LoadedRegistry, SpecFile, load_file, load_registry
-from weavergen.resolve import Resolution, resolve, resolve_dependencies
+from weavergen.resolve import Resolution, Resolver, resolve, resolve_dependencies
+from weavergen.unchecked import is_good, shadow_groups
 from weavergen.validate import validate_document
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -154,7 +155,7 @@ class RegistryWorkspace:
             if self.is_manifest(path):
                 return self.reload()
             spec = self._load_one(path, text)
-            if spec is not None and not spec.document.failed:
+            if spec is not None and is_good(spec):
                 self.last_good[path] = spec
             files = _replaced(files, path, spec)
         registry = replace(self.registry, files=files)
@@ -305,6 +306,7 @@ class RegistryWorkspace:
         for path, text in self.overlays.items():
             if not self.is_manifest(path):
                 registry.files = _replaced(registry.files, path, self._load_one(path, text))
+        self.last_good.update((f.provenance, f) for f in registry.files if is_good(f))
         return registry, resolve_dependencies(registry)
 
     def _load_one(self, path: str, text: str | None) -> SpecFile | None:
@@ -338,6 +340,9 @@ class RegistryWorkspace:
         reg = registry if registry is not None else self.registry
         if not reg.found:
             return resolve(reg)
+        shadow = shadow_groups(reg, self.last_good)
+        if shadow:  # a broken file lends its last good definitions: resolve in full meanwhile
+            return Resolver(reg, self._deps, False, shadow).run()
         return self._resolver.run(reg, keep)
 
 

@@ -8,7 +8,6 @@ loop keeps answering; policies run on another, and their findings are published 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import logging
 import os
@@ -309,8 +308,9 @@ class WeavergenServer(LanguageServer):
         await self.ready.wait()
         pending = self.pending.get(uri)
         if pending is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await pending
+            # asyncio.wait, not `await pending`: when the client cancels this request, the re-check of
+            # its last edit must go on (awaiting a task directly would cancel it too).
+            await asyncio.wait({pending})
 
     async def saved(self, ws: RegistryWorkspace, uri: str) -> None:
         """didSave: the check workflow (policies included), then generation for configured targets."""

@@ -9,6 +9,7 @@ the report. Generation on save runs the `registry_generate` process.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -77,10 +78,24 @@ def _workspace_of(ls: Any, target: str) -> RegistryWorkspace | None:
     return next((ws for ws in ls.workspaces if ws.root == folder), None) or ls.owner(str(folder))
 
 
-async def execute_check(ls: Any, target: str) -> dict[str, Any]:
+async def _caught_up(ls: Any, versions: dict[str, int], timeout: float = 5.0) -> None:
+    """Wait (bounded) until the server holds each document at least at the version the editor showed
+    when it asked: its last keystrokes may still be on their way."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    for uri, version in versions.items():
+        while loop.time() < end:
+            doc = ls.workspace.text_documents.get(uri)
+            if doc is None or (doc.version or 0) >= version:
+                break
+            await asyncio.sleep(0.02)
+
+
+async def execute_check(ls: Any, target: str, *versions: Any) -> dict[str, Any]:
     """The `weavergen.checkRegistry` command: check a registry as the editor shows it, unsaved edits
     included, and return the report as `registry check` prints it; the run is the registry's last run.
 
+    An optional second argument maps the URIs of the editor's open documents to the versions it shows.
     `ls` is the `WeavergenServer` (typed `Any`: pygls reads command annotations at run time).
     """
     from weavergen.render import render
@@ -90,6 +105,8 @@ async def execute_check(ls: Any, target: str) -> dict[str, Any]:
     ws = _workspace_of(ls, str(target))
     if ws is None:
         return {"found": False}
+    if versions and isinstance(versions[0], dict):
+        await _caught_up(ls, {str(k): v for k, v in versions[0].items() if isinstance(v, int)})
     for uri in list(ls.pending):
         path = path_of(uri)
         if path is not None and ws.contains(path):

@@ -65,19 +65,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             os.environ.get("WEAVERGEN_FIXTURES", Path(__file__).resolve().parents[2] / "shared/fixtures")
         )
         names = _expected_error_fixtures(root)
-        params = [
-            pytest.param(
-                n,
-                marks=pytest.mark.xfail(
-                    reason="resolver parity (DuplicateAttributeId for 16-attr-conflict) is issue 13 item 1",
-                    strict=False,
-                ),
-            )
-            if n == "registry-test-16-attr-conflict"
-            else n
-            for n in names
-        ]
-        metafunc.parametrize("error_fixture", params or ["<no fixtures>"])
+        metafunc.parametrize("error_fixture", names or ["<no fixtures>"])
 
 
 def test_payloads_equal_weavers_expected_errors(fixtures: Path, error_fixture: str) -> None:

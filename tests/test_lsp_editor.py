@@ -85,9 +85,9 @@ async def test_check_command_checks_unsaved_edits_and_stores_the_run(
     text = open_doc(lsp, spans)
     await wait_for(lsp, uri(spans), lambda ds: len(ds) == 0)
 
-    async def check(target: str) -> dict[str, Any]:
+    async def check(target: str, *versions: dict[str, int]) -> dict[str, Any]:
         got = await lsp.workspace_execute_command_async(
-            t.ExecuteCommandParams(command="weavergen.checkRegistry", arguments=[target])
+            t.ExecuteCommandParams(command="weavergen.checkRegistry", arguments=[target, *versions])
         )
         return dict(got)
 
@@ -99,6 +99,10 @@ async def test_check_command_checks_unsaved_edits_and_stores_the_run(
     assert "demo.cuont" in broken["text"] and "spans.yaml" in broken["text"]
     assert spans.read_text() == text  # the disk was neither read for it nor written
     assert (await check(str(tmp_path / "elsewhere")))["found"] is False
+    # the versions the editor shows: a keystroke sent right before the command is part of the check
+    change_doc(lsp, spans, text.replace("ref: demo.name", "ref: demo.nmae"), 3)
+    newest = await check(str(root), {uri(spans): 3})
+    assert newest["errors"] == 1 and "demo.nmae" in newest["text"] and "demo.cuont" not in newest["text"]
     # the run is this registry's last run, for "Show Last Run's Spans"
     spans_cli = subprocess.run(
         [sys.executable, "-m", "weavergen.cli", "debug", "spans", "--format", "json", "-r", str(root)],
@@ -109,7 +113,7 @@ async def test_check_command_checks_unsaved_edits_and_stores_the_run(
     )
     assert spans_cli.returncode == 0, spans_cli.stderr
     record = json.loads(spans_cli.stdout)
-    assert record["run_id"] == broken["runId"] and record["registry"] == str(root.resolve())
+    assert record["run_id"] == newest["runId"] and record["registry"] == str(root.resolve())
 
 
 async def test_shutdown_with_a_save_in_flight_logs_no_traceback(
@@ -133,3 +137,25 @@ async def test_shutdown_with_a_save_in_flight_logs_no_traceback(
     logged = "\n".join(m.message for m in lsp.log_messages)
     err = capfd.readouterr().err
     assert "Traceback" not in err + logged, err + logged
+
+
+async def test_a_cancelled_request_does_not_cancel_the_recheck_of_the_last_edit(
+    lsp: LanguageClient, tmp_path: Path
+) -> None:
+    """VS Code cancels hovers, code actions and diagnostic pulls as the cursor moves; a request waiting
+    for the last edit's re-check must not take that re-check down with it (stale diagnostics ever after)."""
+    root = write_registry(tmp_path / "reg", {"attrs.yaml": ATTRS, "spans.yaml": SPANS})
+    await start(lsp, tmp_path, debounceMs=1500)
+    spans = root / "spans.yaml"
+    text = open_doc(lsp, spans)
+    await wait_for(lsp, uri(spans), lambda ds: len(ds) == 0)
+    change_doc(lsp, spans, text.replace("ref: demo.count", "ref: demo.c"), 2)
+    change_doc(lsp, spans, text.replace("ref: demo.count", "ref: demo.cz"), 3)  # a burst: checked after 1.5 s
+    hover = t.HoverParams(t.TextDocumentIdentifier(uri(spans)), t.Position(line=7, character=14))
+    waiting = lsp.protocol.send_request(t.TEXT_DOCUMENT_HOVER, hover, msg_id="hover-1")
+    await asyncio.sleep(0.3)
+    lsp.protocol.notify(t.CANCEL_REQUEST, t.CancelParams(id="hover-1"))
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(asyncio.wrap_future(waiting), 10)
+    (d,) = await wait_for(lsp, uri(spans), lambda ds: any("demo.cz" in x.message for x in ds), timeout=20)
+    assert d.code == "UnresolvedAttributeRef"

@@ -6,7 +6,7 @@ import os
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -43,62 +43,101 @@ class TestBrokenFileDoesNotHideOthers:
     def test_syntax_error_and_unresolved_ref_in_another_file(self, tmp_path: Path) -> None:
         """The YAML error and the other file's unresolved ref are both reported, each on its line."""
         registry = tmp_path / "reg"
-        write(
-            registry,
-            {
-                "broken.yaml": """
-                groups:
-                  - id: registry.broken
-                    type: attribute_group
-                    brief: "never closed
-                    attributes: []
-                """,
-                "attrs.yaml": """
-                groups:
-                  - id: registry.x
-                    type: attribute_group
-                    brief: X.
-                    attributes:
-                      - id: x.a
-                        type: int
-                        brief: A.
-                        stability: stable
-                """,
-                "span.yaml": """
-                groups:
-                  - id: span.x
-                    type: span
-                    brief: S.
-                    stability: stable
-                    span_kind: client
-                    attributes:
-                      - ref: x.a
-                      - ref: x.missing
-                    extends: nowhere
-                """,
-            },
-        )
+        write(registry, {**self.HEALTHY, "broken.yaml": self.TAB_IN_FIRST_GROUP})
         report = check_registry(CheckOptions(registry=str(registry)))
         by_code = {d.code: d for d in report.diagnostics}
         syntax = by_code["DeserializationError"]
         assert syntax.file == f"{registry}/broken.yaml"
         assert syntax.severity is Severity.ERROR
-        assert syntax.range is not None
-        # The quoted scalar opened on line 4 runs to the end of the file (line 6, 1-based).
-        assert syntax.range.start.line + 1 in (4, 6)
-        assert "quoted scalar" in syntax.message
+        assert syntax.range is not None and syntax.range.start.line + 1 == 4
+        assert "tab character" in syntax.message
         unresolved = by_code["UnresolvedAttributeRef"]
         assert unresolved.file == f"{registry}/span.yaml"
         assert unresolved.range is not None
-        assert (unresolved.range.start.line + 1, unresolved.range.start.column) == (9, 13)
+        assert (unresolved.range.start.line + 1, unresolved.range.start.column) == (10, 13)
         assert "Attribute reference: x.missing" in unresolved.message
         extends = by_code["UnresolvedExtendsRef"]
         assert extends.file == f"{registry}/span.yaml"
-        assert extends.range is not None and extends.range.start.line + 1 == 10
-        # x.a, defined in a healthy file, resolves: no diagnostic names it.
+        assert extends.range is not None and extends.range.start.line + 1 == 11
+        # x.a, defined in a healthy file, and other.a, in the broken file's healthy group, resolve.
         assert [d.message for d in report.diagnostics if d.code == "UnresolvedAttributeRef"] == [
             unresolved.message
         ]
+        assert "UncheckedReference" not in by_code
+
+    def test_reference_into_a_cut_off_file_is_a_note(self, tmp_path: Path) -> None:
+        """A quote never closed swallows the rest of the file: what it hides cannot be checked."""
+        registry = tmp_path / "reg"
+        write(registry, {**self.HEALTHY, "broken.yaml": self.QUOTE_TO_THE_END})
+        report = check_registry(CheckOptions(registry=str(registry)))
+        codes = [d.code for d in report.diagnostics]
+        assert "UnresolvedAttributeRef" not in codes and "UnresolvedExtendsRef" not in codes
+        notes = [d for d in report.diagnostics if d.code == "UncheckedReference"]
+        # other.a is in the group before the broken one: recovered, it resolves
+        assert {d.error["UncheckedReference"]["reference"] for d in notes if d.error} == {
+            "x.missing",
+            "nowhere",
+        }
+        for note in notes:
+            assert note.severity is Severity.ADVICE and note.file == f"{registry}/span.yaml"
+            assert "broken.yaml" in note.message and "Did you mean" not in (note.help or "")
+        assert report.resolution is not None and "x.a" in report.resolution.definitions
+
+    HEALTHY: ClassVar[dict[str, str]] = {
+        "attrs.yaml": """
+        groups:
+          - id: registry.x
+            type: attribute_group
+            brief: X.
+            attributes:
+              - id: x.a
+                type: int
+                brief: A.
+                stability: stable
+        """,
+        "span.yaml": """
+        groups:
+          - id: span.x
+            type: span
+            brief: S.
+            stability: stable
+            span_kind: client
+            attributes:
+              - ref: x.a
+              - ref: other.a
+              - ref: x.missing
+            extends: nowhere
+        """,
+    }
+    TAB_IN_FIRST_GROUP = """
+    groups:
+      - id: registry.broken
+        type: attribute_group
+    \tbrief: tab-indented
+      - id: registry.other
+        type: attribute_group
+        brief: O.
+        attributes:
+          - id: other.a
+            type: int
+            brief: A.
+            stability: stable
+    """
+    QUOTE_TO_THE_END = """
+    groups:
+      - id: registry.other
+        type: attribute_group
+        brief: O.
+        attributes:
+          - id: other.a
+            type: int
+            brief: A.
+            stability: stable
+      - id: registry.broken
+        type: attribute_group
+        brief: "never closed
+        attributes: []
+    """
 
 
 # --- the real semantic-conventions releases --------------------------------------------------------

@@ -32,9 +32,13 @@ _IGNORED = {
     "DeprecatedVersionField",
     "InvalidGroupUsesPrefix",
 }
-# Tested elsewhere in weaver (its README), not by `test_registry_resolution`: replayed by test_dependencies.
+# Not replayed by `test_registry_resolution` (the fixtures' README) but by weaver's lib.rs tests:
+# registry-test-v2-dep is replayed below as they do, registry-test-dep-exclusion in test_dep_exclusion.py.
 _NOT_IN_HARNESS = {"registry-test-v2-dep", "registry-test-dep-exclusion"}
+_V2_DEP = _RESOLVER / "registry-test-v2-dep"
 _DEFAULT_URL = "https://default/0.1.0"
+_V2_SECTIONS = ("attribute_groups", "spans", "metrics", "events", "entities")
+_V2_REFINEMENTS = ("spans", "metrics", "events", "entities")
 
 
 def _cases() -> list[str]:
@@ -87,18 +91,6 @@ def _expected_errors(case: Path) -> list[str]:
     return sorted({json.dumps(canonical(e), sort_keys=True) for e in expected})
 
 
-# weaver's payload fields that issue 13 item 2 (weaver's JSON diagnostics, another branch) adds:
-# `provenances` on the duplicate checks and the entity-refinement fields. Which errors are found is
-# checked for these too, by `test_weaver_resolver_errors_are_found`.
-_PAYLOAD_PENDING = {
-    "registry-test-12-duplicate-group-id",
-    "registry-test-13-duplicate-metric-name",
-    "registry-test-v2-6-identity-demote",
-    "registry-test-v2-7-identity-promote",
-    "registry-test-v2-8-identity-add",
-}
-
-
 def _expected_groups(case: Path) -> list[dict[str, Any]]:
     """The expected groups with each catalog index replaced by the catalog entry it names."""
     catalog = json.loads((case / "expected-attribute-catalog.json").read_text())
@@ -110,6 +102,17 @@ def _expected_groups(case: Path) -> list[dict[str, Any]]:
         g["attributes"] = sorted(attrs, key=lambda a: a["name"])
         groups.append(g)
     return sorted(groups, key=lambda g: g["id"])
+
+
+def _with_defaults(schema: dict[str, Any]) -> dict[str, Any]:
+    """A resolved/2.0 schema as serde reads it: an absent or null list is an empty one."""
+    out = dict(schema)
+    for part, keys in (("registry", (*_V2_SECTIONS, "attributes")), ("refinements", _V2_REFINEMENTS)):
+        section = dict(out.get(part) or {})
+        for k in keys:
+            section[k] = section.get(k) or []
+        out[part] = section
+    return out
 
 
 def _normalise(group: dict[str, Any]) -> dict[str, Any]:
@@ -145,15 +148,7 @@ def in_harness_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def _marked(name: str) -> Any:
-    if name in _PAYLOAD_PENDING:
-        return pytest.param(
-            name, marks=pytest.mark.xfail(strict=True, reason="payload fields: issue 13 item 2")
-        )
-    return name
-
-
-@pytest.mark.parametrize("name", [_marked(n) for n in _cases()])
+@pytest.mark.parametrize("name", _cases())
 def test_weaver_resolver_fixture(name: str, in_harness_folder: Path) -> None:
     if not _RESOLVER.is_dir():
         pytest.fail(f"weaver resolver fixtures not found: {_RESOLVER} (set WEAVERGEN_FIXTURES)")
@@ -171,7 +166,9 @@ def test_weaver_resolver_fixture(name: str, in_harness_folder: Path) -> None:
         from weavergen.package import resolved_v2
 
         expected_schema = yaml.safe_load((case / "expected-schema.yaml").read_text())
-        assert canonical(resolved_v2(resolution)) == canonical(expected_schema)
+        assert canonical(_with_defaults(resolved_v2(resolution))) == canonical(
+            _with_defaults(expected_schema)
+        )
         return
     observed = [_normalise(g) for g in resolution.template_schema()["groups"]]
     expected_groups = [_normalise(g) for g in _expected_groups(case)]
@@ -180,12 +177,50 @@ def test_weaver_resolver_fixture(name: str, in_harness_folder: Path) -> None:
         assert got == want, f"group {want['id']}"
 
 
-@pytest.mark.parametrize("name", sorted(_PAYLOAD_PENDING))
-def test_weaver_resolver_errors_are_found(name: str, in_harness_folder: Path) -> None:
-    """The errors weaver reports, each about the same thing, whatever their payload's other fields."""
-    _, diagnostics = _resolve(_RESOLVER / name)
-    observed = sorted({_identity(e) for e in _errors(diagnostics)})
-    assert observed == sorted({_identity(e) for e in _expected_errors(_RESOLVER / name)})
+def _check(path: str) -> tuple[Resolution, list[str]]:
+    options = CheckOptions(registry=path)
+    registry, diagnostics = load_step(options)
+    resolution = resolve_step(options, registry)
+    assert resolution is not None
+    return resolution, _errors([*diagnostics, *resolution.diagnostics])
+
+
+@pytest.mark.parametrize("name", ["entity_registry", "event_registry", "metric_registry", "span_registry"])
+def test_weaver_v2_dependency_refinements(name: str, in_harness_folder: Path) -> None:
+    """A refinement of a published (`resolved/2.0`) dependency's signal, as weaver resolves it."""
+    resolution, errors = _check(f"data/registry-test-v2-dep/{name}/registry")
+    assert errors == []
+    from weavergen.package import resolved_v2
+
+    expected = yaml.safe_load((_V2_DEP / name / "expected-schema.yaml").read_text())
+    assert canonical(_with_defaults(resolved_v2(resolution))) == canonical(_with_defaults(expected))
+
+
+def _attrs(resolution: Resolution, group: str) -> dict[str, dict[str, Any]]:
+    return {a["name"]: a for a in resolution.by_id[group].attributes}
+
+
+def test_weaver_v2_dependency_chain(in_harness_folder: Path) -> None:
+    """weaver's lib.rs `test_v2_dependency_resolution*` and `test_v2_three_layer_dependency_resolution`."""
+    consumer, errors = _check("data/registry-test-v2-dep/consumer_registry")
+    assert errors == []
+    attrs = _attrs(consumer, "metric.consumer.request.count")
+    assert set(attrs) == {"server.address", "server.port"}
+    address, port = attrs["server.address"], attrs["server.port"]
+    assert (address["requirement_level"], address["brief"], address["type"]) == (
+        "required",
+        "Server address.",
+        "string",
+    )
+    assert (port["brief"], port["type"]) == ("The server port used by the consumer.", "int")
+    # Three layers: app → consumer (definitions) → published; refs reach the published definitions.
+    app, errors = _check("data/registry-test-v2-dep/app_registry")
+    assert errors == []
+    briefs = {k: a["brief"] for k, a in _attrs(app, "metric.app.request.count").items()}
+    assert briefs == {"server.address": "Server address.", "server.port": "Server port."}
+    # A refinement may not demote an identity attribute of a published entity.
+    _, errors = _check("data/registry-test-v2-dep/entity_demote_registry/registry")
+    assert [_identity(e) for e in errors] == [("EntityRefinementChangedIdentity", "demoted.host/host.id")]
 
 
 def test_every_fixture_is_replayed() -> None:

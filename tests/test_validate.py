@@ -95,7 +95,9 @@ def test_unexpected_property_points_at_the_key() -> None:
     assert rng(d) == (8, 8, 8, 14)
     assert d.help is not None and "brief" in d.help and "colour" not in d.help
     assert d.error == {"InvalidSemConvSpec": {"err_span": None, "error": d.message, "advice": d.help}}
-    assert result.invalid_items == {("groups", 0)}
+    # only the unknown key is set aside: the attribute still defines `x.a`
+    assert result.invalid_items == set() and not result.broken
+    assert result.dropped == {("groups", 0, "attributes", 0, "colour")}
 
 
 def test_missing_required_property_points_at_the_item_id() -> None:
@@ -154,7 +156,8 @@ def test_broken_group_is_skipped_but_others_are_checked() -> None:
         attributes: [{ref: x}]
     """
     result = check(text)
-    assert result.invalid_items == {("groups", 0)}
+    # the wrong span_kind is set aside; group `a` still resolves, but its rules wait for the fix
+    assert result.invalid_items == set() and result.dropped == {("groups", 0, "span_kind")}
     assert [d.code for d in result.diagnostics] == ["InvalidSemConvSpec", "InvalidSpanMissingSpanKind"]
     span = result.diagnostics[1]
     assert span.message == (
@@ -519,7 +522,9 @@ def test_v2_schema_errors() -> None:
             (1, 0, 1, 6),
         ),
     ]
+    # without its visibility the group has no shape: it is set aside, its name kept for resolution
     assert result.invalid_items == {("attribute_groups", 0)}
+    assert list(result.broken_names) == ["internal.g"]
 
 
 def manifest(text: str) -> tuple[object, list[Diagnostic]]:

@@ -607,6 +607,9 @@ def test_every_service_task_routes_its_failure_to_the_error_end_event(
         "format": "json",
         "query": "shop",
         "targets": ["simple"],
+        "v2": process == "registry_package",
+        "output": str(tmp_path / "package"),
+        "resolved_registry_uri": "resolved.yaml",
         "settings": {
             "output": str(tmp_path / "out"),
             "templates": str(tmp_path),

@@ -115,9 +115,15 @@ async function checkInServer(runtime: Runtime, registry: string): Promise<boolea
     return false;
   }
   runtime.runLog.appendLine(`$ weavergen registry check -r ${registry}   (in the language server, unsaved edits included)`);
+  // The versions the editor shows: the server waits for the last keystrokes before it checks.
+  const versions = Object.fromEntries(
+    vscode.workspace.textDocuments
+      .filter((d) => d.uri.scheme === 'file' && d.languageId === 'yaml')
+      .map((d) => [client.code2ProtocolConverter.asUri(d.uri), d.version]),
+  );
   const answer: unknown = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'weavergen: checking the registry' },
-    () => client.sendRequest(ExecuteCommandRequest.type, { command: CHECK_COMMAND, arguments: [registry] }),
+    () => client.sendRequest(ExecuteCommandRequest.type, { command: CHECK_COMMAND, arguments: [registry, versions] }),
   );
   const result = readServerCheck(answer);
   if (result === undefined) {

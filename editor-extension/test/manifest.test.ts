@@ -47,3 +47,16 @@ test('a workspace must be trusted: its settings name the programs the extension 
   const caps = (manifest as unknown as { capabilities: { untrustedWorkspaces: { supported: boolean | string } } }).capabilities;
   assert.equal(caps.untrustedWorkspaces.supported, false);
 });
+
+test('no setting is machine-scoped: User settings keep applying in a remote window after a change', () => {
+  // In a remote window (code-server, Remote-SSH, WSL) VS Code drops the User settings of `machine` and
+  // `machine-overridable` scope once any setting changes, so a restart fell back to `python3`.
+  const properties = (manifest.contributes as unknown as { configuration: { properties: Record<string, { scope?: string }> } }).configuration
+    .properties;
+  for (const key of ['weavergen.interpreter', 'weavergen.server.command']) {
+    assert.equal(properties[key].scope, 'window', key);
+  }
+  for (const [key, value] of Object.entries(properties)) {
+    assert.ok(value.scope !== 'machine' && value.scope !== 'machine-overridable', `${key} has scope ${value.scope}`);
+  }
+});

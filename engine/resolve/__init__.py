@@ -2,7 +2,8 @@
 refinements, lineage, then the registry-wide duplicate checks.
 
 Unlike weaver, nothing here aborts: an unresolved reference is an error diagnostic on the line that
-makes it, and the rest of the registry is still resolved so its other problems are reported too.
+makes it, and the rest of the registry is still resolved so its other problems are reported too. A
+reference whose target may be in a part of a file that could not be read is only noted (`unchecked`).
 """
 
 from __future__ import annotations

@@ -5,10 +5,33 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from weavergen.diagnostics import Diagnostic, Related, Severity, rust_debug_list
+from weavergen.diagnostics import Diagnostic, Range, Related, Severity, rust_debug_list
 from weavergen.groups import AttrEntry, UGroup
 from weavergen.resolve.model import Definition
 from weavergen.resolve.state import ResolverState
+
+
+def duplicate_attribute(
+    name: str,
+    group_ids: list[str],
+    g: UGroup,
+    at: Range | None,
+    related: tuple[Related, ...],
+    help: str | None = None,
+) -> Diagnostic:
+    """weaver's DuplicateAttributeId: one attribute defined in several groups, or included twice."""
+    return Diagnostic(
+        code="DuplicateAttributeId",
+        message=f"The attribute id `{name}` is declared multiple times in the following "
+        f"groups:\n{rust_debug_list(group_ids)}",
+        file=g.provenance,
+        range=at,
+        related=related,
+        group_id=g.id,
+        attribute_id=name,
+        error={"DuplicateAttributeId": {"group_ids": group_ids, "attribute_id": name}},
+        help=help,
+    )
 
 
 class DuplicateChecks(ResolverState):
@@ -64,26 +87,12 @@ class DuplicateChecks(ResolverState):
             group_ids = [p.id for p, _ in places]
             # One diagnostic per weaver error, at the first definition; the others are related places.
             (g, e), others = places[0], places[1:]
-            self.diags.append(
-                Diagnostic(
-                    code="DuplicateAttributeId",
-                    message=f"The attribute id `{name}` is declared multiple times in the following "
-                    f"groups:\n{rust_debug_list(group_ids)}",
-                    file=g.provenance,
-                    range=e.file.document.range_of((*e.path, "id")) if e.file else g.id_range(),
-                    related=tuple(
-                        Related(
-                            o.provenance,
-                            o.file.document.range_of((*oe.path, "id")) if o.file else None,
-                            f"`{name}` is also defined in group `{o.id}`",
-                        )
-                        for o, oe in others
-                    ),
-                    group_id=g.id,
-                    attribute_id=name,
-                    error={"DuplicateAttributeId": {"group_ids": group_ids, "attribute_id": name}},
-                )
+            related = tuple(
+                Related(o.provenance, oe.id_range(), f"`{name}` is also defined in group `{o.id}`")
+                for o, oe in others
             )
+            at = e.id_range() if e.file else g.id_range()
+            self.diags.append(duplicate_attribute(name, group_ids, g, at, related))
 
     def _dup_warning(self, code: str, message: str, gs: list[UGroup], error: dict[str, Any]) -> None:
         """One warning per weaver error (at the first declaration), with weaver's `provenances` (each file

@@ -7,8 +7,8 @@ import re
 from typing import Any
 
 from weavergen.diagnostics import Diagnostic, Severity
+from weavergen.resolve.exclusion import Exclusion
 from weavergen.resolve.model import ResolvedGroup
-from weavergen.resolve.state import ResolverState
 
 _IMPORT_KINDS = ("metrics", "events", "entities", "spans", "attribute_groups")
 _KIND_TYPES = {
@@ -20,7 +20,7 @@ _KIND_TYPES = {
 }
 
 
-class Imports(ResolverState):
+class Imports(Exclusion):
     """Adds the dependency groups a registry imports."""
 
     def _imports(self) -> list[ResolvedGroup]:
@@ -47,7 +47,8 @@ class Imports(ResolverState):
                         continue
                     if any(regex.match(k) for k in _import_keys(rg)):
                         matched = True
-                        out.setdefault(rg.id, rg)
+                        if self._import_allowed(rg, pattern, spec, path):
+                            out.setdefault(rg.id, rg)
             if not matched and spec is not None:
                 self.diags.append(
                     Diagnostic(

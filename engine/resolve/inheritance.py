@@ -7,11 +7,12 @@ from typing import Any
 from weavergen.diagnostics import Diagnostic, Related, closest, did_you_mean, replacement
 from weavergen.groups import AttrEntry, UGroup
 from weavergen.resolve.attributes import deep_merge, merge_spec
+from weavergen.resolve.checks import duplicate_attribute
+from weavergen.resolve.exclusion import Exclusion
 from weavergen.resolve.model import ResolvedGroup
-from weavergen.resolve.state import ResolverState
 
 
-class Inheritance(ResolverState):
+class Inheritance(Exclusion):
     """Resolves every group's inherited attributes (weaver's `resolve_extends_references`)."""
 
     def _dep_group(self, gid: str) -> ResolvedGroup | None:
@@ -27,7 +28,8 @@ class Inheritance(ResolverState):
             return self.merged.get(id(local[0]))
         dep = self._dep_group(gid)
         if dep is None:
-            return None
+            hidden = self.shadow.get(gid)
+            return [AttrEntry(e.spec, e.path, e.file, gid) for e in hidden.attrs] if hidden else None
         return [
             AttrEntry({"id": a["name"], **{k: v for k, v in a.items() if k != "name"}}, (), None, gid, True)
             for a in dep.attributes
@@ -56,17 +58,47 @@ class Inheritance(ResolverState):
             pending = still
             if not progressed:
                 break
+        if self.broken and pending:
+            pending = self._settle_unchecked(pending)
         for g in pending:
             self._report_unresolved_parents(g)
             parents = ([g.spec["extends"]] if g.spec.get("extends") else []) + g.include_groups
             bases = [self._entries_of(p) or [] for p in parents]
             self._merge(g, parents, bases)
 
+    def _settle_unchecked(self, pending: list[UGroup]) -> list[UGroup]:
+        """Resolve the groups that wait on a parent hidden in a broken file: that parent gets its note
+        and counts as empty, so what inherits from the waiting groups is not reported as unresolved."""
+        unchecked = {
+            p
+            for g in pending
+            for p in _parents(g)
+            if p not in self.index and self._entries_of(p) is None and self.broken.could_define(p)
+        }
+        while pending and unchecked:
+            still: list[UGroup] = []
+            for g in pending:
+                parents = _parents(g)
+                found = [[] if p in unchecked else self._entries_of(p) for p in parents]
+                bases = [b for b in found if b is not None]
+                if len(bases) < len(found):
+                    still.append(g)
+                    continue
+                self._report_unresolved_parents(g)
+                self._merge(g, parents, bases)
+            if len(still) == len(pending):
+                break
+            pending = still
+        return pending
+
     def _report_unresolved_parents(self, g: UGroup) -> None:
         ext = g.spec.get("extends")
-        if ext and self._entries_of(ext) is None:
+        if ext and self._entries_of(ext) is None and self.broken.could_define(ext):
+            rng = g.field_range("extends", "ref") or g.id_range()
+            self.diags.append(self.broken.note("`extends`", ext, g.id, g.provenance, rng))
+        elif ext and self._entries_of(ext) is None:
             kind, label = ("UnresolvedExtendsRef", "`extends` clause reference")
-            close = self._closest_group(ext)
+            close = self._closest_group(ext, g.id)
             self.diags.append(
                 Diagnostic(
                     code=kind,
@@ -89,7 +121,10 @@ class Inheritance(ResolverState):
         for inc in g.include_groups:
             if self._entries_of(inc) is None:
                 rng = self._include_range(g, inc)
-                close = self._closest_group(inc)
+                if self.broken.could_define(inc):
+                    self.diags.append(self.broken.note("`include`", inc, g.id, g.provenance, rng))
+                    continue
+                close = self._closest_group(inc, g.id)
                 self.diags.append(
                     Diagnostic(
                         code="UnresolvedIncludeRef",
@@ -130,11 +165,12 @@ class Inheritance(ResolverState):
                         return g.range(*sub)
         return g.id_range()
 
-    def _closest_group(self, missing: str) -> str | None:
-        """The group id a missing parent most likely meant, from this registry and its dependencies."""
+    def _closest_group(self, missing: str, referrer: str) -> str | None:
+        """The group id a missing parent most likely meant, from this registry and its dependencies;
+        never the group that makes the reference."""
         if self._group_ids is None:
             self._group_ids = (*self.index, *(gid for dep in self.deps for gid in dep.by_id))
-        return closest(missing, self._group_ids, cutoff=0.75)
+        return closest(missing, [n for n in self._group_ids if n != referrer], cutoff=0.75)
 
     def _merge(self, g: UGroup, parents: list[str], bases: list[list[AttrEntry]]) -> None:
         self._include_conflicts(g, parents, bases)
@@ -160,6 +196,7 @@ class Inheritance(ResolverState):
                 merged[e.key] = own
         self.merged[id(g)] = [merged[k] for k in sorted(merged)]
         self.includes_of[id(g)] = list(g.include_groups)
+        self._excluded_parent(g)  # before a refinement takes over its base's annotations
         if g.is_refinement:
             self._refine(g, g.spec["extends"])
 
@@ -179,40 +216,31 @@ class Inheritance(ResolverState):
                 if first == parent or e.key in reported:
                     continue
                 reported.add(e.key)
-                ids = "\n".join(f"- {i}" for i in g.include_groups)
+                related = (
+                    Related(
+                        g.provenance, self._include_range(g, first), f"`{e.key}` also comes from `{first}`"
+                    ),
+                )
+                help_text = (
+                    f"Include only one of `{first}` and `{parent}`, or list `{e.key}` in a group that "
+                    "includes neither."
+                )
+                at = self._include_range(g, parent)
                 self.diags.append(
-                    Diagnostic(
-                        code="DuplicateAttributeId",
-                        message=f"The attribute id `{e.key}` is declared multiple times in the following "
-                        f"groups:\n{ids}",
-                        file=g.provenance,
-                        range=self._include_range(g, parent),
-                        related=(
-                            Related(
-                                g.provenance,
-                                self._include_range(g, first),
-                                f"`{e.key}` also comes from `{first}`",
-                            ),
-                        ),
-                        group_id=g.id,
-                        attribute_id=e.key,
-                        error={
-                            "DuplicateAttributeId": {
-                                "group_ids": list(g.include_groups),
-                                "attribute_id": e.key,
-                            }
-                        },
-                        help=f"Include only one of `{first}` and `{parent}`, or list `{e.key}` in a group "
-                        "that includes neither.",
-                    )
+                    duplicate_attribute(e.key, list(g.include_groups), g, at, related, help_text)
                 )
 
     def _check_entity_identity(self, g: UGroup, parent_id: str) -> None:
         """An entity refinement may describe its entity further, never change which attributes identify it."""
         base = self.merged.get(id(self.index[parent_id][0])) if self.index.get(parent_id) else None
-        if base is None:
+        if base is not None:
+            identity = {e.key for e in base if e.spec.get("role", "identifying") == "identifying"}
+        elif (dep := self._dep_group(parent_id)) is not None:
+            identity = {
+                str(a["name"]) for a in dep.attributes if a.get("role", "identifying") == "identifying"
+            }
+        else:
             return
-        identity = {e.key for e in base if e.spec.get("role", "identifying") == "identifying"}
         for e in g.attrs:
             role = e.spec.get("role")
             if (role == "identifying") == (e.key in identity):
@@ -287,6 +315,11 @@ class Inheritance(ResolverState):
             spec["annotations"] = deep_merge(
                 parent_fields.get("annotations") or {}, spec.get("annotations") or {}
             )
+
+
+def _parents(g: UGroup) -> list[str]:
+    """The groups a group inherits from: its `extends`, then its `include_groups`."""
+    return ([g.spec["extends"]] if g.spec.get("extends") else []) + g.include_groups
 
 
 def _extends_fix(g: UGroup, close: str | None) -> dict[str, Any] | None:

@@ -160,24 +160,26 @@ class _Builder:
                 self.definitions[name] = Definition(root, source, AttrEntry(spec, (), None, gid))
 
     def build(self) -> Resolution:
+        # Refs resolve against the registry's own definitions (`registry.attributes`) first; their
+        # requirement level is serde's default, `required`. Attributes only signals use come next.
+        gid = f"registry.{self.name}"
+        registry_group = UGroup(gid, {}, [], None, (), registry=self.name, dependency=True)
+        for i in self.sections.get("attributes") or []:
+            a = self.attribute({"base": i, "requirement_level": "required"}, None)
+            if a is not None and str(a["name"]) not in self.definitions:
+                entry = AttrEntry({"id": a["name"]}, (), None, gid)
+                self.definitions[str(a["name"])] = Definition(a, registry_group, entry)
         for section, kind, key in _KINDS:
             for item in self.sections.get(section) or []:
                 if isinstance(item, dict) and item.get(key) is not None:
                     self.group(kind, item, key)
-        for i in self.sections.get("attributes") or []:
-            ref = {"base": i}
-            a = self.attribute(ref, None)
-            if a is not None and str(a["name"]) not in self.definitions:
-                source = UGroup(
-                    f"registry.{self.name}", {}, [], None, (), registry=self.name, dependency=True
-                )
-                self.definitions[str(a["name"])] = Definition(
-                    a, source, AttrEntry({"id": a["name"]}, (), None)
-                )
         groups = sorted(self.groups, key=lambda g: g.id)
         by_id: dict[str, ResolvedGroup] = {}
         for g in groups:
             by_id.setdefault(g.id, g)
+        for g in groups:  # a v2 refinement extends `metric.<name>`, `span.<type>`, …: the v1 group ids
+            if g.type != "attribute_group":
+                by_id.setdefault(f"{g.type}.{g.id}", g)
         return Resolution(
             registry=self.registry,
             groups=groups,

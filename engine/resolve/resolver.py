@@ -81,6 +81,10 @@ class Resolver(Inheritance, Imports, DuplicateChecks):
             for e in g.attrs:
                 if not e.is_ref and e.key not in defs:
                     defs[e.key] = Definition(attribute_from_id(e.spec), g, e)
+        for g in self.shadow.values():
+            for e in g.attrs:
+                if not e.is_ref and e.key not in defs:
+                    defs[e.key] = Definition(attribute_from_id(e.spec), g, e)
         self._prefixed_definitions(defs)
         return defs
 
@@ -106,16 +110,21 @@ class Resolver(Inheritance, Imports, DuplicateChecks):
         d = defs.get(name)
         if d is not None:
             return d
-        for dep in self.deps:
+        # A dependency's dependencies count too (weaver looks through the whole chain, nearest first).
+        pending = list(self.deps)
+        while pending:
+            dep = pending.pop(0)
             d = dep.definitions.get(name)
             if d is not None:
                 return d
+            pending.extend(dep.dependencies)
         return None
 
     def _resolve_group(self, g: UGroup, defs: dict[str, Definition]) -> ResolvedGroup:
         attrs: list[dict[str, Any]] = []
         entries: list[AttrEntry] = []
         lineage_attrs: dict[str, Any] = {}
+        refs: set[str] = set()
         for e in self.merged.get(id(g), []):
             spec = e.spec
             overridden = e.overridden
@@ -124,6 +133,10 @@ class Resolver(Inheritance, Imports, DuplicateChecks):
                 if root is None:
                     self._unresolved_ref(g, e)
                     continue
+                at = e.file.document.range_of((*e.path, "ref")) if e.file else g.id_range()
+                if self._excluded_ref(g, e.key, root, at):
+                    continue
+                refs.add(e.key)
                 attr = override(root.attribute, spec)
                 if e.name is not None:
                     attr = ordered({**attr, "name": e.name, "prefix": True})
@@ -148,6 +161,7 @@ class Resolver(Inheritance, Imports, DuplicateChecks):
                     )
             attrs.append(attr)
             entries.append(e)
+        self._excluded_definitions(g, attrs, refs)
         order = sorted(range(len(attrs)), key=lambda i: attrs[i]["name"])
         attrs = [attrs[i] for i in order]
         entries = [entries[i] for i in order]
@@ -176,7 +190,9 @@ class Resolver(Inheritance, Imports, DuplicateChecks):
     def _unresolved_ref(self, g: UGroup, e: AttrEntry) -> None:
         prov = e.file.provenance if e.file else g.provenance
         rng = e.file.document.range_of((*e.path, "ref")) if e.file else g.id_range()
-
+        if self.broken.could_define(e.key):
+            self.diags.append(self.broken.note("attribute", e.key, g.id, prov, rng))
+            return
         close = closest(e.key, self._attribute_names(), cutoff=0.75)
         self.diags.append(
             Diagnostic(

@@ -6,14 +6,25 @@ from collections import defaultdict
 
 from weavergen.diagnostics import Diagnostic
 from weavergen.groups import AttrEntry, UGroup
-from weavergen.registry import LoadedRegistry
+from weavergen.registry import LoadedRegistry, SpecFile
 from weavergen.resolve.model import Resolution
+from weavergen.unchecked import BrokenDefinitions
 
 
 class ResolverState:
     """A registry being resolved, the resolved registries it depends on, and the work done so far."""
 
-    def __init__(self, registry: LoadedRegistry, deps: list[Resolution], include_unreferenced: bool) -> None:
+    def __init__(
+        self,
+        registry: LoadedRegistry,
+        deps: list[Resolution],
+        include_unreferenced: bool,
+        shadow: list[UGroup] | None = None,
+    ) -> None:
+        """`shadow`: groups of the last good version of files that are broken now (editor only); they
+        resolve references to what the broken text hides, and report nothing themselves."""
+        self.shadow = {g.id: g for g in shadow or ()}
+        self.broken = BrokenDefinitions.of(_all_files(registry))
         self.registry = registry
         self.deps = deps
         self.include_unreferenced = include_unreferenced
@@ -28,3 +39,11 @@ class ResolverState:
     def _provenance(self, path: str) -> dict[str, str]:
         """weaver's serialised `Provenance` of a file of this registry (in diagnostics' payloads)."""
         return {"schema_url": self.registry.schema_url, "path": path}
+
+
+def _all_files(registry: LoadedRegistry) -> list[SpecFile]:
+    """The definition files of a registry and of all its dependencies."""
+    out = list(registry.files)
+    for dep in registry.dependencies:
+        out.extend(_all_files(dep))
+    return out
