@@ -304,6 +304,9 @@ def compose(text: str, doc: Document, budget: YamlBudget | None = None) -> bool:
     except yaml.MarkedYAMLError as exc:
         doc.diagnostics.append(_syntax_diagnostic(exc, doc.path))
         return False
+    except yaml.reader.ReaderError as exc:  # a control character (NUL, ESC…) anywhere in the text
+        doc.diagnostics.append(_reader_diagnostic(text, exc, doc.path))
+        return False
     except yaml.YAMLError as exc:
         doc.diagnostics.append(
             Diagnostic(
@@ -332,6 +335,24 @@ def _budget_diagnostic(problem: BudgetProblem, path: str) -> Diagnostic:
         range=Range.of(*problem.span),
         error=deserialization_error(path, f"{problem.message} at line {line + 1} column {column + 1}"),
         help=problem.help,
+    )
+
+
+def _reader_diagnostic(text: str, exc: yaml.reader.ReaderError, path: str) -> Diagnostic:
+    """A character YAML does not allow, at its line and column (libyaml counts UTF-8 bytes)."""
+    index = exc.position
+    if _Parser.__module__ == "yaml._yaml":
+        index = len(text.encode("utf-8", "surrogatepass")[: exc.position].decode("utf-8", "ignore"))
+    index = min(index, max(len(text) - 1, 0))
+    return char_diagnostic(
+        text,
+        index,
+        path,
+        f"unacceptable character #x{exc.character:04x}: {exc.reason}"
+        if isinstance(exc.character, int)
+        else exc.reason,
+        "YAML allows no control characters but tab and line breaks: remove this one, or write it as an "
+        "escape (`\\x01`) inside a double-quoted string.",
     )
 
 

@@ -44,6 +44,8 @@ HOSTILE = {
     "float-tag": ("groups:\n  - id: !!float abc\n", "for tag `!!float`"),
     "bool-tag": ("groups:\n  - id: !!bool maybe\n", "for tag `!!bool`"),
     "lone-surrogate": ("groups:\n  - id: x\ud800\n", "lone UTF-16 surrogate"),
+    "nul-byte": ("groups:\n  - id: \u00e9t\u00e9\x00x\n", "unacceptable character #x0000"),
+    "escape-char": ("groups:\n  - id: x\n    brief: \u00e9\x1b[31m\n", "unacceptable character #x001b"),
 }
 
 
@@ -58,6 +60,9 @@ def test_parser_gives_a_positioned_diagnostic(name: str) -> None:
     lines = text.splitlines()
     assert 0 <= d.range.start.line < len(lines)
     assert f"line {d.range.start.line + 1} column {d.range.start.column + 1}" in d.message
+    if name in ("nul-byte", "escape-char"):  # the very character, though libyaml counts UTF-8 bytes
+        bad = lines[d.range.start.line][d.range.start.column]
+        assert bad in "\x00\x1b"
 
 
 def test_the_alias_bomb_is_stopped_where_the_aliases_multiply() -> None:
