@@ -16,10 +16,11 @@ from typing import Any
 
 from weavergen.cache import DiskCache
 from weavergen.diagnostics import Diagnostic, Range, Severity
-from weavergen.document import Document, FileCheck, char_diagnostic, decode, digest_of, parse
+from weavergen.document import Document, FileCheck, digest_of, parse
 from weavergen.sources import is_dir, locate, walk_files
 from weavergen.sources import split_vdir as split_vdir  # importable from here, where it used to live
 from weavergen.yaml_budget import YamlBudget
+from weavergen.yaml_errors import char_diagnostic, decode
 
 MANIFEST_NAMES = ("manifest.yaml", "registry_manifest.yaml")
 _SKIPPED = {"schema-next.yaml", *MANIFEST_NAMES}
