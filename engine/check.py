@@ -155,10 +155,10 @@ def run_policies(
             )
         else:
             usable = [f for f in registry.files if f.usable]
-            for i, spec in enumerate(usable):
-                found = engine.evaluate(
-                    "before_resolution", _dumps(_raw_input(spec)), provenance=spec.provenance
-                )
+            every = engine.evaluate_many(
+                "before_resolution", [(_dumps(_raw_input(spec)), spec.provenance) for spec in usable]
+            )
+            for i, (spec, found) in enumerate(zip(usable, every, strict=True)):
                 diagnostics.extend(found.diagnostics)
                 for finding in found:
                     in_file, in_rng = locator.in_file(spec, finding)
