@@ -22,6 +22,7 @@ import regorus
 
 from weavergen.cache import DiskCache
 from weavergen.diagnostics import Diagnostic, Range, Related, Severity, rust_debug_option, rust_debug_str
+from weavergen.sources import not_utf8_name
 
 # Weaver embeds `defaults/rego/semconv.rego` under this name; the rule names are an interface that
 # policies use (`data.semconv.registry_groups`…), the bodies follow weaver's documented behaviour.
@@ -145,6 +146,12 @@ class PolicyEngine:
             if diagnostic is not None:
                 diagnostics.append(diagnostic)
         for name, text in sources:
+            shown = not_utf8_name(name)
+            if shown is not None:
+                bad = invalid_policy_diagnostic(shown, None, "the file name is not valid UTF-8")
+                bad.range = Range.of(0, 0, 0, 0)
+                diagnostics.append(bad)
+                continue
             if text is None:
                 text, diagnostic = _read_policy(name)
                 if diagnostic is not None:

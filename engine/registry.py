@@ -17,10 +17,10 @@ from typing import Any
 from weavergen.cache import DiskCache
 from weavergen.diagnostics import Diagnostic, Range, Severity
 from weavergen.document import Document, FileCheck, digest_of, parse
-from weavergen.sources import is_dir, locate, walk_files
+from weavergen.sources import is_dir, locate, not_utf8_name, walk_files
 from weavergen.sources import split_vdir as split_vdir  # importable from here, where it used to live
 from weavergen.yaml_budget import YamlBudget
-from weavergen.yaml_errors import char_diagnostic, decode
+from weavergen.yaml_errors import char_diagnostic, decode, deserialization_error
 
 MANIFEST_NAMES = ("manifest.yaml", "registry_manifest.yaml")
 _SKIPPED = {"schema-next.yaml", *MANIFEST_NAMES}
@@ -164,6 +164,19 @@ def load_file(abspath: Path, provenance: str, text: str | None = None) -> SpecFi
     return SpecFile(provenance=provenance, abspath=abspath, text=text, document=doc, check=check)
 
 
+def _name_not_utf8(provenance: str) -> Diagnostic:
+    shown = not_utf8_name(provenance) or provenance
+    message = f"file name `{shown}` is not valid UTF-8, so this file is not read"
+    return Diagnostic(
+        code="DeserializationError",
+        message=message,
+        file=shown,
+        range=Range.of(0, 0, 0, 0),
+        error=deserialization_error(shown, message),
+        help="Rename the file with UTF-8 characters only (weaver cannot name it in its output either).",
+    )
+
+
 def _read(path: Path) -> str:
     return decode(path.read_bytes())[0]
 
@@ -279,6 +292,9 @@ def load_registry(
     total = len(candidates)
     for i, file in enumerate(candidates):
         rel = file.relative_to(root).as_posix()
+        if not_utf8_name(rel) is not None:
+            reg.diagnostics.append(_name_not_utf8(provenance_of(path, rel)))
+            continue
         try:
             reg.files.append(load_file(file, provenance_of(path, rel)))
         except OSError as exc:

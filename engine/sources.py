@@ -205,3 +205,19 @@ def _identity(path: Path) -> tuple[int, int] | None:
     except (OSError, ValueError):
         return None
     return (st.st_dev, st.st_ino)
+
+
+def not_utf8_name(name: str) -> str | None:
+    """None for a file name that is text; else the name as shown, U+FFFD for each byte that is not UTF-8
+    (such a name reaches Python as lone surrogates, which nothing downstream can encode)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape" if _escaped(name) else "surrogatepass").decode(
+            "utf-8", "replace"
+        )
+    return None
+
+
+def _escaped(name: str) -> bool:
+    return all("\udc80" <= c <= "\udcff" for c in name if "\ud800" <= c <= "\udfff")

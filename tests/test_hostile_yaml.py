@@ -5,6 +5,7 @@ server, and the other files of the registry are still checked."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -128,4 +129,24 @@ def test_cli_reports_every_hostile_file_and_still_checks_the_good_one(tmp_path: 
         mine = [d for d in diags if d["file"].endswith(f"{name}.yaml") and phrase in d["message"]]
         assert mine and mine[0]["range"] is not None, name
     # the duplicate definition across the two good files is still found
+    assert any(d["code"] == "DuplicateAttributeId" for d in diags)
+
+
+def test_a_file_name_that_is_not_utf8_is_a_diagnostic(tmp_path: Path) -> None:
+    """A stranger's checkout may hold names in any bytes: they reach Python as lone surrogates, which
+    used to fail the whole run (WorkflowTaskFailed) when hashed or printed."""
+    root = tmp_path / "reg"
+    root.mkdir()
+    (root / "good.yaml").write_text(GOOD.replace("brief: A.", "brief: A.\n        stability: stable"))
+    (root / "other.yaml").write_text(GOOD.replace("registry.good", "registry.other"))
+    os.makedirs(root, exist_ok=True)
+    with open(os.path.join(os.fsencode(root), b"bad\xff.yaml"), "w") as f:
+        f.write(GOOD)
+    with open(os.path.join(os.fsencode(root), b"policy\xfe.rego"), "w") as f:
+        f.write("package before_resolution\nimport rego.v1\ndeny contains x if { false; x := 1 }\n")
+    diags = _cli_check(root, tmp_path)
+    assert not [d for d in diags if d["code"] in ("WorkflowTaskFailed", "internal-error")]
+    named = [d for d in diags if "\ufffd" in (d["file"] or "")]
+    assert {d["code"] for d in named} == {"DeserializationError", "InvalidPolicyFile"}
+    assert all(d["range"] is not None for d in named)
     assert any(d["code"] == "DuplicateAttributeId" for d in diags)
