@@ -99,6 +99,19 @@ def is_dir(path: Path) -> bool:
         return False
 
 
+def _dependency_folder(relative: Path, base: Path) -> Path:
+    """A dependency's relative `registry_path`: from its manifest's folder, so a registry checks the same
+    from any working folder. weaver reads it from the working folder (its own fixtures name
+    `data/registry-test-…` from the crate folder), so that is tried second, when the first is missing."""
+    first = base / relative
+    try:
+        if first.exists() or not relative.exists():
+            return first
+    except (OSError, ValueError):
+        return first
+    return relative
+
+
 def _single_top_folder(root: Path) -> Path:
     """Archives usually wrap everything in one folder: look through it."""
     entries = [p for p in root.iterdir() if not p.name.startswith(".")]
@@ -119,7 +132,7 @@ def locate(path: str, base: Path | None = None) -> tuple[Path | None, Diagnostic
     else:
         local = Path(source)
         if base is not None and not local.is_absolute():
-            local = base / local  # a dependency's path is relative to its manifest, never to the cwd
+            local = _dependency_folder(local, base)
     try:
         exists, is_file = local.exists(), local.is_file()
     except (OSError, ValueError) as exc:  # a name too long, a NUL byte, a loop of links…
