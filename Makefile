@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 REGISTRY ?= examples/registry
 
-.PHONY: run test install lint typecheck bench clean extension fuzz e2e-vscode
+.PHONY: run test install lint typecheck bench clean extension fuzz e2e-vscode e2e-serve
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "weavergen needs Python 3.11 or newer")'
@@ -58,12 +58,20 @@ e2e-vscode: install $(EXT)/node_modules/.package-lock.json
 	cd $(EXT) && npm run -s package
 	cd $(EXT) && node --test --test-reporter=spec e2e/run.test.mjs
 
+# The serve dashboard in a real browser (not part of `make test`): tests/e2e_serve/setup.sh installs Debian's
+# Chromium and playwright-core once, then `weavergen serve --live-check` is driven through it by node's test
+# runner. Fails, never skips, under CI=true.
+e2e-serve: install
+	tests/e2e_serve/setup.sh
+	cd tests/e2e_serve && node --test --test-reporter=spec run.test.mjs
+
 bench: install
 	$(BIN)/python bench/check.py
 	$(BIN)/python bench/generate.py
 	$(BIN)/python bench/workflow.py
 	$(BIN)/python bench/lsp.py
 	$(BIN)/python bench/hostile.py
+	$(BIN)/python bench/serve.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -17,6 +17,7 @@ from weavergen import __version__
 from weavergen.cli.fix import fix as fix_command
 from weavergen.cli.lsp import lsp as lsp_command
 from weavergen.cli.registry import registry_app
+from weavergen.cli.serve import serve_command
 from weavergen.cli.workflow import benchmark_app, debug_app, workflow_app
 
 # Weaver's `--flag[=bool]` booleans, mapped to the negative form Typer understands for `=false`.
@@ -55,6 +56,7 @@ app.add_typer(debug_app, name="debug")
 app.add_typer(benchmark_app, name="benchmark")
 app.command(name="lsp")(lsp_command)
 app.command(name="fix")(fix_command)
+app.command(name="serve")(serve_command)
 
 
 def _print_version(value: bool) -> None:

@@ -134,7 +134,8 @@ def run_policies(
 ) -> list[Diagnostic]:
     """Evaluate the registry's and the `-p` Rego policies at weaver's three stages."""
     from weavergen.materialize import materialize
-    from weavergen.policy import PolicyEngine, finding_diagnostic
+    from weavergen.policy import PolicyEngine
+    from weavergen.policy_findings import finding_diagnostic
 
     engine, diagnostics = PolicyEngine.load(options.policies, str(registry.root))
     locator = Locator(resolution)
@@ -230,7 +231,7 @@ class Locator:
 
     def locate(self, finding: Any) -> tuple[str | None, Range | None, tuple[Any, ...]]:
         """The file and range of the first subject of a finding that can be found."""
-        from weavergen.policy import finding_subjects
+        from weavergen.policy_findings import finding_subjects
 
         for kind, name in finding_subjects(finding):
             if kind in ("attribute", "name"):

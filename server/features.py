@@ -5,6 +5,7 @@ from __future__ import annotations
 from lsprotocol import types as t
 from pygls.exceptions import JsonRpcInvalidParams
 
+from weavergen import completion as comp
 from weavergen import navigation as nav
 from weavergen.diagnostics import Position, Range
 from weavergen.server import ai, convert, livecheck, regenerate, workflow
@@ -241,6 +242,6 @@ async def completion(ls: WeavergenServer, params: t.CompletionParams) -> t.Compl
             if c.documentation
             else None,
         )
-        for c in nav.completions(got[0], spec, text, got[2])
+        for c in comp.completions(got[0], spec, text, got[2])
     ]
     return t.CompletionList(is_incomplete=False, items=items)

@@ -9,7 +9,8 @@ import pytest
 
 from weavergen.cache import DiskCache
 from weavergen.diagnostics import Range, Severity
-from weavergen.policy import Finding, PolicyEngine, finding_diagnostic, finding_subjects
+from weavergen.policy import PolicyEngine
+from weavergen.policy_findings import Finding, finding_diagnostic, finding_subjects
 
 HEADER = "package after_resolution\nimport rego.v1\n\n"
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from weavergen.policy import Finding, finding_diagnostic
+from weavergen.policy_findings import Finding, finding_diagnostic
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(os.environ.get("WEAVERGEN_FIXTURES", REPO_ROOT.parent / "shared" / "fixtures"))

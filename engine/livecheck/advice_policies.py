@@ -147,7 +147,7 @@ class AdvicePolicies:
 
     def evaluate(self, input_value: dict[str, Any]) -> list[dict[str, Any]]:
         """The `deny` findings for one sample node; an evaluation failure is kept as a diagnostic."""
-        from weavergen.policy import evaluation_error_diagnostic, parse_findings
+        from weavergen.policy_findings import evaluation_error_diagnostic, parse_findings
 
         try:
             self._engine.set_input_json(json.dumps(input_value))
