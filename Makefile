@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 REGISTRY ?= examples/registry
 
-.PHONY: run test test-targets install lint typecheck bench clean extension e2e-vscode e2e-serve
+.PHONY: run test test-targets install lint typecheck bench clean extension fuzz e2e-vscode e2e-serve
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "weavergen needs Python 3.11 or newer")'
@@ -39,6 +39,12 @@ test: install lint typecheck
 test-targets: install
 	$(BIN)/python -m pytest -n 2 -q -m targets
 
+# The type-confusion property test with a larger, random sample (CI runs it after `make test`).
+FUZZ_EXAMPLES ?= 300
+fuzz: install
+	WEAVERGEN_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) WEAVERGEN_FUZZ_RANDOM=1 $(BIN)/python -m pytest -q -p no:cacheprovider \
+		tests/test_type_confusion.py --hypothesis-show-statistics
+
 # The VS Code extension (needs Node.js 20+ and npm; not part of `make test`): npm packages from the lock
 # file, eslint, tsc, unit tests, then editor-extension/weavergen-<version>.vsix and a check of its files.
 EXT := editor-extension
@@ -70,6 +76,7 @@ bench: install
 	$(BIN)/python bench/generate.py
 	$(BIN)/python bench/workflow.py
 	$(BIN)/python bench/lsp.py
+	$(BIN)/python bench/hostile.py
 	$(BIN)/python bench/serve.py
 
 clean:

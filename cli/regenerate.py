@@ -7,6 +7,7 @@ score and causes (or JSON), and with confirmation applies the fresh outputs.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -15,6 +16,21 @@ import typer
 
 from weavergen.cli.main import app
 from weavergen.cli.registry import _one_of, _write
+from weavergen.diagnostics import Diagnostic
+
+
+def _shown(diag: Diagnostic) -> str:
+    """A diagnostic as `registry check` shows it: where it is (the value in the lock file), and the line."""
+    from weavergen.render import ansi_message
+
+    def read(file: str) -> str | None:
+        try:
+            return Path(file).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+
+    color = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
+    return ansi_message(diag, read, color=color)
 
 
 @app.command("regenerate")
@@ -77,7 +93,7 @@ def regenerate_command(
     failed = [d for d in drifts if d.failed]
     for d in failed:
         for diag in d.diagnostics:
-            _write(sys.stderr, f"error[{diag.code}]: {diag.message}")
+            _write(sys.stderr, _shown(diag))
     drifted = [d for d in drifts if (d.files or (force and d.kept)) and not d.failed]
     if check or not drifted:
         raise typer.Exit(1 if failed or drifted else 0)
@@ -95,6 +111,6 @@ def regenerate_command(
             f"{len(result.kept)} kept" + (f" ({', '.join(result.kept)})" if result.kept else ""),
         )
         for diag in result.diagnostics:
-            _write(sys.stderr, f"error[{diag.code}]: {diag.message}")
+            _write(sys.stderr, _shown(diag))
             code = 1
     raise typer.Exit(code)

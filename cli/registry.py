@@ -159,7 +159,13 @@ def _run_workflow(
     from weavergen.operations import RunContext
     from weavergen.workflow import run_workflow
 
-    show_bar = settings.diagnostic_format == "ansi" and not quiet and sys.stderr.isatty()
+    # NO_COLOR asks for no escape sequences at all on the terminal: the bar draws with them too.
+    show_bar = (
+        settings.diagnostic_format == "ansi"
+        and not quiet
+        and sys.stderr.isatty()
+        and not os.environ.get("NO_COLOR")
+    )
     try:
         with progress_bar(show_bar) as progress:
             run = run_workflow(workflow, params, RunContext(settings.options, progress))

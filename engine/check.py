@@ -83,7 +83,7 @@ def resolve_step(
     options: CheckOptions, registry: LoadedRegistry, progress: Progress | None = None
 ) -> Resolution | None:
     """Resolve a loaded registry; None when there was no registry folder to load."""
-    if not registry.root.is_dir():
+    if not registry.found:
         return None
     resolution = resolve(registry, options.include_unreferenced)
     if progress is not None:
@@ -161,12 +161,12 @@ def run_policies(
             )
         else:
             usable = [f for f in registry.files if f.usable]
-            for i, spec in enumerate(usable):
+            every = engine.evaluate_many(
+                "before_resolution", [(_dumps(_raw_input(spec)), spec.provenance) for spec in usable]
+            )
+            for i, (spec, found) in enumerate(zip(usable, every, strict=True)):
                 if progress is not None:
                     progress("policies", done + i, total)
-                found = engine.evaluate(
-                    "before_resolution", _dumps(_raw_input(spec)), provenance=spec.provenance
-                )
                 diagnostics.extend(found.diagnostics)
                 for finding in found:
                     in_file, in_rng = locator.in_file(spec, finding)

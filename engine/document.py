@@ -17,6 +17,14 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from weavergen.diagnostics import Diagnostic, Range
+from weavergen.yaml_budget import YamlBudget, measure
+from weavergen.yaml_errors import (
+    budget_diagnostic,
+    deserialization_error,
+    reader_diagnostic,
+    surrogate_diagnostic,
+    syntax_diagnostic,
+)
 
 try:
     from yaml._yaml import CParser as _Parser
@@ -47,24 +55,22 @@ _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
 
 
+_INT_RE = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
+_FLOAT_RE = re.compile(
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+_BOOL_RE = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_NULL_RE = re.compile(r"^(?:~|null|Null|NULL|)$")
+
+
 class _CoreResolver(yaml.resolver.BaseResolver):
     """Implicit tags of the YAML 1.2 core schema."""
 
 
-_CoreResolver.add_implicit_resolver(
-    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-_CoreResolver.add_implicit_resolver(
-    _INT, re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"), list("-+0123456789")
-)
-_CoreResolver.add_implicit_resolver(
-    _FLOAT,
-    re.compile(
-        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-    ),
-    list("-+0123456789."),
-)
-_CoreResolver.add_implicit_resolver(_NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+_CoreResolver.add_implicit_resolver(_BOOL, _BOOL_RE, list("tTfF"))
+_CoreResolver.add_implicit_resolver(_INT, _INT_RE, list("-+0123456789"))
+_CoreResolver.add_implicit_resolver(_FLOAT, _FLOAT_RE, list("-+0123456789."))
+_CoreResolver.add_implicit_resolver(_NULL, _NULL_RE, ["~", "n", "N", ""])
 
 
 class _Composer(_Parser, yaml.composer.Composer, _CoreResolver):
@@ -74,17 +80,43 @@ class _Composer(_Parser, yaml.composer.Composer, _CoreResolver):
         _CoreResolver.__init__(self)
 
 
+_INT_RANGE = (-(2**63), 2**64 - 1)  # serde_yaml's i64 and u64: a larger integer is not a number to weaver
+_MAX_INT_DIGITS = 20
+
+
+class ScalarError(ValueError):
+    """A scalar its tag cannot hold (`!!int xyz`, an integer beyond 64 bits): the value is kept as text."""
+
+
+def _int(value: str) -> int:
+    digits = value.lstrip("+-")
+    if len(digits) > _MAX_INT_DIGITS and not digits.startswith(("0x", "0o")):
+        raise ScalarError(f"integer with {len(digits):,} digits is out of range (64 bits at most)")
+    if digits.startswith("0o"):
+        number = int(value.replace("0o", "", 1), 8)
+    elif digits.startswith("0x"):
+        number = int(value.replace("0x", "", 1), 16) if len(digits) <= 18 else _INT_RANGE[1] + 1
+    else:
+        number = int(value)
+    if not _INT_RANGE[0] <= number <= _INT_RANGE[1]:
+        raise ScalarError(f"integer `{value[:40]}` is out of range (64 bits at most)")
+    return number
+
+
 def _scalar(node: ScalarNode) -> Any:
+    """The value of a scalar; `ScalarError` when an explicit tag (`!!int`…) does not fit the text."""
     tag, value = node.tag, node.value
     if tag == _STR:
         return value
     if tag == _INT:
-        if value.startswith("0o"):
-            return int(value[2:], 8)
-        if value.startswith("0x"):
-            return int(value[2:], 16)
-        return int(value)
+        if not _INT_RE.match(value):
+            raise ScalarError(f"invalid value `{value[:40]}` for tag `!!int`: expected an integer")
+        return _int(value)
     if tag == _FLOAT:
+        if _INT_RE.match(value) and not value.startswith(("0x", "0o")):
+            return float(_int(value))
+        if not _FLOAT_RE.match(value):
+            raise ScalarError(f"invalid value `{value[:40]}` for tag `!!float`: expected a number")
         low = value.lower()
         if low.endswith(".inf"):
             return -math.inf if low.startswith("-") else math.inf
@@ -92,8 +124,12 @@ def _scalar(node: ScalarNode) -> Any:
             return math.nan
         return float(value)
     if tag == _BOOL:
+        if not _BOOL_RE.match(value):
+            raise ScalarError(f"invalid value `{value[:40]}` for tag `!!bool`: expected true or false")
         return value[0] in "tT"
     if tag == _NULL:
+        if not _NULL_RE.match(value):
+            raise ScalarError(f"invalid value `{value[:40]}` for tag `!!null`: expected null")
         return None
     return value
 
@@ -223,36 +259,60 @@ def value_at(data: Any, path: Path) -> Any:
     return node
 
 
+def section_items(data: Any, section: str, invalid: set[Path]) -> list[tuple[int, dict[str, Any]]]:
+    """The schema-valid mapping items of a list section (`groups`, `metrics`…) with their indexes.
+
+    A section that is not a list, or that validation marked invalid as a whole, has none: whatever shape
+    a stranger's file has, what comes after validation only ever sees items of the expected shape.
+    """
+    items = data.get(section) if isinstance(data, dict) else None
+    if not isinstance(items, list) or (section,) in invalid:
+        return []
+    return [
+        (i, item) for i, item in enumerate(items) if isinstance(item, dict) and (section, i) not in invalid
+    ]
+
+
 def digest_of(text: str) -> str:
     """The content hash that names a document in the cache."""
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-def parse(text: str, path: str, digest: str | None = None) -> Document:
+def parse(text: str, path: str, digest: str | None = None, budget: YamlBudget | None = None) -> Document:
     """Parse YAML text into a Document; a syntax error becomes a positioned diagnostic, never an exception.
 
-    After a syntax error the document still holds every top-level item that parses on its own.
+    A document past the `budget` (alias expansion, nesting depth; the environment's when omitted) is
+    refused with a positioned diagnostic before it is walked, so an alias bomb costs linear time.
+    After a syntax or budget error the document still holds every top-level item that parses on its own.
     """
     doc = Document(path=path, digest=digest or digest_of(text))
     doc.unterminated = bool(text) and not text.endswith("\n")
-    if not compose(text, doc):
+    budget = budget or YamlBudget.current()
+    if not compose(text, doc, budget):
         from weavergen.recover import recover
 
         doc.failed = True
-        recover(text, doc)
+        recover(text, doc, budget)
     return doc
 
 
-def compose(text: str, doc: Document) -> bool:
-    """Parse `text` into `doc` (data, spans, diagnostics); False after a syntax error."""
+def compose(text: str, doc: Document, budget: YamlBudget | None = None) -> bool:
+    """Parse `text` into `doc` (data, spans, diagnostics); False after a syntax or budget error."""
     try:
         composer = _Composer(text)
+    except UnicodeEncodeError as exc:  # a lone UTF-16 surrogate, which an editor buffer may hold
+        doc.diagnostics.append(surrogate_diagnostic(text, exc.start, doc.path))
+        return False
+    try:
         try:
             node = composer.get_single_node()
         finally:
             composer.dispose()
     except yaml.MarkedYAMLError as exc:
-        doc.diagnostics.append(_syntax_diagnostic(exc, doc.path))
+        doc.diagnostics.append(syntax_diagnostic(exc, doc.path))
+        return False
+    except yaml.reader.ReaderError as exc:  # a control character (NUL, ESC…) anywhere in the text
+        doc.diagnostics.append(reader_diagnostic(text, exc, doc.path, _Parser.__module__ == "yaml._yaml"))
         return False
     except yaml.YAMLError as exc:
         doc.diagnostics.append(
@@ -265,35 +325,12 @@ def compose(text: str, doc: Document) -> bool:
         )
         return False
     if node is not None:
+        problem = measure(node, budget or YamlBudget.current(), anchors="&" in text)
+        if problem is not None:
+            doc.diagnostics.append(budget_diagnostic(problem, doc.path))
+            return False
         doc.data = _walk(node, (), doc)
     return True
-
-
-def deserialization_error(path: str, error: str) -> dict[str, Any]:
-    """weaver's `DeserializationError { path_or_url, error }` payload."""
-    return {"DeserializationError": {"path_or_url": path, "error": error}}
-
-
-def _syntax_diagnostic(exc: yaml.MarkedYAMLError, path: str) -> Diagnostic:
-    """serde_yaml's wording: `<problem> at line L column C, while <context> at line l column c`."""
-    mark = exc.problem_mark or exc.context_mark
-    message = exc.problem or "invalid YAML"
-    rng = None
-    if mark is not None:
-        rng = Range.of(mark.line, mark.column, mark.line, mark.column + 1)
-        message += f" at line {mark.line + 1} column {mark.column + 1}"
-    if exc.context:
-        message += f", {exc.context}"
-        if exc.context_mark is not None and exc.context_mark is not mark:
-            message += f" at line {exc.context_mark.line + 1} column {exc.context_mark.column + 1}"
-    return Diagnostic(
-        code="DeserializationError",
-        message=message,
-        file=path,
-        error=deserialization_error(path, message),
-        range=rng,
-        help="Fix the YAML syntax here; the other files of the registry are still checked.",
-    )
 
 
 def _span(node: Node) -> Span:
@@ -301,17 +338,40 @@ def _span(node: Node) -> Span:
     return (s.line, s.column, e.line, e.column)
 
 
+def _scalar_of(node: ScalarNode, doc: Document) -> Any:
+    """A scalar's value; one its tag cannot hold is a positioned error and stays text."""
+    try:
+        return _scalar(node)
+    except ScalarError as exc:
+        mark = node.start_mark
+        doc.diagnostics.append(
+            Diagnostic(
+                code="DeserializationError",
+                message=f"{exc} at line {mark.line + 1} column {mark.column + 1}",
+                file=doc.path,
+                range=Range.of(*_span(node)),
+                error=deserialization_error(
+                    doc.path, f"{exc} at line {mark.line + 1} column {mark.column + 1}"
+                ),
+                help="Write a value the tag allows, or quote the value to keep it as text.",
+            )
+        )
+        return node.value
+
+
 def _walk(node: Node, path: Path, doc: Document) -> Any:
     doc.spans[path] = _span(node)
     if isinstance(node, ScalarNode):
-        return _scalar(node)
+        return _scalar_of(node, doc)
     if isinstance(node, SequenceNode):
         return [_walk(child, (*path, i), doc) for i, child in enumerate(node.value)]
     if isinstance(node, MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = (
-                _scalar(key_node) if isinstance(key_node, ScalarNode) else _walk(key_node, (*path, "?"), doc)
+                _scalar_of(key_node, doc)
+                if isinstance(key_node, ScalarNode)
+                else _walk(key_node, (*path, "?"), doc)
             )
             if not isinstance(key, str | int | float | bool) and key is not None:
                 key = str(key)

@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from weavergen.diagnostics import Range
-from weavergen.document import Path
+from weavergen.document import Path, section_items
 from weavergen.registry import SpecFile
 from weavergen.salvage import V2_IDENTITY
 
@@ -180,9 +180,9 @@ def v1_groups(spec: SpecFile, registry: str, dependency: bool) -> list[UGroup]:
     """The groups of a v1 file, as written (items and fields with a broken schema are skipped)."""
     data = spec.document.data
     out: list[UGroup] = []
-    for i, g in enumerate(data.get("groups") or []):
+    for i, g in section_items(data, "groups", spec.check.invalid_items):
         path: Path = ("groups", i)
-        if path in spec.check.invalid_items or not isinstance(g, dict) or "id" not in g:
+        if "id" not in g:
             continue
         g = kept(spec, g, path)
         attrs = [
@@ -281,9 +281,7 @@ def v2_groups(spec: SpecFile, registry: str, dependency: bool) -> list[UGroup]:
         return f
 
     attributes = [
-        (j, kept(spec, a, ("attributes", j)))
-        for j, a in enumerate(data.get("attributes") or [])
-        if isinstance(a, dict) and ("attributes", j) not in invalid
+        (j, kept(spec, a, ("attributes", j))) for j, a in section_items(data, "attributes", invalid)
     ]
     if attributes:
         entries = []
@@ -308,11 +306,7 @@ def v2_groups(spec: SpecFile, registry: str, dependency: bool) -> list[UGroup]:
         )
 
     def each(section: str) -> list[tuple[int, dict[str, Any]]]:
-        return [
-            (j, kept(spec, x, (section, j)))
-            for j, x in enumerate(data.get(section) or [])
-            if isinstance(x, dict) and (section, j) not in invalid
-        ]
+        return [(j, kept(spec, x, (section, j))) for j, x in section_items(data, section, invalid)]
 
     for j, e in each("entities"):
         p: Path = ("entities", j)

@@ -7,6 +7,7 @@ definition repeated as a refinement, empty fields omitted (policies test `not x.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from weavergen.resolve import Resolution, ResolvedGroup
@@ -191,24 +192,32 @@ class _Materializer:
                 refinements[section].append({"id": sig[key], **sig})
             else:
                 root = base
+                seen = {id(g), id(root)}
                 while (parent := root.lineage.get("extends_group")) and (
                     _group(res, parent) or root
                 ).type == kind:
                     nxt = _group(res, parent)
-                    if nxt is None or nxt is root:
+                    if nxt is None or id(nxt) in seen:  # two refinements extending each other: a cycle
                         break
+                    seen.add(id(nxt))
                     root = nxt
                 sig = self.signal(g, kind, root)
                 rid = _trim(g.id, f"{kind}.")
                 refinements[section].append({"id": rid, **sig})
-        registry["attributes"].sort(key=lambda a: a["key"])
-        registry["metrics"].sort(key=lambda s: s["name"])
-        registry["events"].sort(key=lambda s: s["name"])
-        registry["spans"].sort(key=lambda s: s["type"])
-        registry["entities"].sort(key=lambda s: s["type"])
+        registry["attributes"].sort(key=_by("key"))
+        registry["metrics"].sort(key=_by("name"))
+        registry["events"].sort(key=_by("name"))
+        registry["spans"].sort(key=_by("type"))
+        registry["entities"].sort(key=_by("type"))
         for lst in refinements.values():
-            lst.sort(key=lambda s: s["id"])
+            lst.sort(key=_by("id"))
         return {"schema_url": res.registry.schema_url, "registry": registry, "refinements": refinements}
+
+
+def _by(key: str) -> Callable[[dict[str, Any]], str]:
+    """A sort key by one field; a group that failed its checks (a metric without `metric_name`) may lack
+    it, and is sorted first rather than stopping the run."""
+    return lambda item: str(item.get(key) or "")
 
 
 def materialize(resolution: Resolution) -> dict[str, Any]:

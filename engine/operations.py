@@ -113,7 +113,7 @@ def load(ctx: RunContext, registry: str | None = None, follow_symlinks: bool | N
         preloaded = None
     ctx.registry, diagnostics = load_step(options, ctx.progress, preloaded)
     ctx.add(diagnostics)
-    return {"loaded": ctx.registry.root.is_dir(), "files": len(ctx.registry.files), **_summary(diagnostics)}
+    return {"loaded": ctx.registry.found, "files": len(ctx.registry.files), **_summary(diagnostics)}
 
 
 def resolve(ctx: RunContext, include_unreferenced: bool | None = None) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from weavergen.policy_findings import (
     evaluation_error_diagnostic,
     parse_findings,
 )
+from weavergen.sources import not_utf8_name
 
 # Weaver embeds `defaults/rego/semconv.rego` under this name; the rule names are an interface that
 # policies use (`data.semconv.registry_groups`…), the bodies follow weaver's documented behaviour.
@@ -116,6 +117,12 @@ class PolicyEngine:
             if diagnostic is not None:
                 diagnostics.append(diagnostic)
         for name, text in sources:
+            shown = not_utf8_name(name)
+            if shown is not None:
+                bad = invalid_policy_diagnostic(shown, None, "the file name is not valid UTF-8")
+                bad.range = Range.of(0, 0, 0, 0)
+                diagnostics.append(bad)
+                continue
             if text is None:
                 text, diagnostic = _read_policy(name)
                 if diagnostic is not None:
@@ -124,7 +131,7 @@ class PolicyEngine:
             try:
                 engine.add_policy(name, text)
             except RuntimeError as err:
-                diagnostics.append(invalid_policy_diagnostic(name, text, _regorus_error(err)))
+                diagnostics.append(invalid_policy_diagnostic(name, text, regorus_error(err)))
                 continue
             loaded.append((name, text))
         packages = frozenset(str(p) for p in engine.get_packages())
@@ -156,38 +163,65 @@ class PolicyEngine:
 
         `provenance` names the checked registry (weaver: the `-r` string) in those diagnostics.
         """
-        if not self.has_stage(stage):
-            return Findings()
-        key = self.cache_key(stage, input_json, data_json)
-        cached = self._cache.get(key)
-        if isinstance(cached, tuple) and len(cached) == 3 and all(isinstance(x, str) for x in cached):
-            outcome: tuple[str, str, str] = cached
-        else:
-            outcome = self._run(stage, input_json, data_json)
-            self._cache.put(key, outcome)
-        kind, code, text = outcome
-        if kind == "error":
-            return Findings((), [evaluation_error_diagnostic(provenance, code, text)])
-        return parse_findings(json.loads(text), provenance)
+        return self.evaluate_many(stage, [(input_json, provenance)], data_json=data_json)[0]
 
-    def _run(self, stage: str, input_json: str, data_json: str | None) -> tuple[str, str, str]:
-        """Run regorus once: ("ok", "", deny JSON) or ("error", weaver variant, weaver's error text)."""
-        self.regorus_evaluations += 1
-        engine = self._engine.clone()
-        if data_json is not None:
-            try:
-                engine.add_data_json(data_json)
-            except (RuntimeError, ValueError) as err:
-                return ("error", "InvalidData", f"Invalid data, error: {_regorus_error(err)})")
-        try:
-            engine.set_input_json(input_json)
-        except (RuntimeError, ValueError) as err:
-            return ("error", "InvalidInput", f"Invalid input, error: {_regorus_error(err)})")
-        try:
-            value = engine.eval_rule_as_json(f"data.{stage}.deny")
-        except (RuntimeError, ValueError) as err:
-            return ("error", "InvalidPolicyFile", f"Violation evaluation error: {_regorus_error(err)}")
-        return ("ok", "", value)
+    def evaluate_many(
+        self, stage: str, inputs: Sequence[tuple[str, str]], *, data_json: str | None = None
+    ) -> list[Findings]:
+        """`evaluate` for each (input JSON, provenance); the ones not cached run together in one child
+        process under the rendering budget (see `policy_run`), so a hostile policy cannot hang or kill us.
+        """
+        if not self.has_stage(stage):
+            return [Findings() for _ in inputs]
+        keys = [self.cache_key(stage, input_json, data_json) for input_json, _ in inputs]
+        outcomes: list[tuple[str, str, str] | None] = []
+        for key in keys:
+            cached = self._cache.get(key)
+            ok = isinstance(cached, tuple) and len(cached) == 3 and all(isinstance(x, str) for x in cached)
+            outcomes.append(cached if ok else None)
+        missing = [i for i, outcome in enumerate(outcomes) if outcome is None]
+        if missing:
+            from weavergen.policy_run import run_bounded
+
+            self.regorus_evaluations += len(missing)
+            ran = run_bounded(self.policies, stage, [inputs[i][0] for i in missing], data_json)
+            if isinstance(ran, str):  # stopped: nothing is cached, a larger budget may let it finish
+                stopped = Findings((), [self._stopped(stage, ran, inputs[0][1])])
+                return [stopped, *(Findings() for _ in inputs[1:])]
+            for i, outcome in zip(missing, ran, strict=True):
+                outcomes[i] = outcome
+                self._cache.put(keys[i], outcome)
+        out = []
+        for (_, provenance), found in zip(inputs, outcomes, strict=True):
+            assert found is not None
+            kind, code, text = found
+            if kind == "error":
+                out.append(Findings((), [evaluation_error_diagnostic(provenance, code, text)]))
+            else:
+                out.append(parse_findings(json.loads(text), provenance))
+        return out
+
+    def _stopped(self, stage: str, reason: str, provenance: str) -> Diagnostic:
+        """The diagnostic of a stage stopped by the budget, on the `package` line of its first policy."""
+        d = evaluation_error_diagnostic(
+            provenance,
+            "InvalidPolicyFile",
+            f"Violation evaluation error: the `{stage}` policy stage {reason}; evaluation was stopped",
+        )
+        d.help = (
+            "Look for a rule that iterates or builds without bound (numbers.range, nested `some`). The "
+            "budget is set by $WEAVERGEN_RENDER_TIMEOUT (seconds) and $WEAVERGEN_RENDER_MEMORY_MB; see "
+            "docs/security.md."
+        )
+        declaration = re.compile(rf"^\s*package\s+{re.escape(stage)}\s*$", re.M)
+        for name, text in self.policies:
+            found = declaration.search(text) if name != SEMCONV_REGO_NAME else None
+            if found is not None:
+                line = text.count("\n", 0, found.start())
+                d.file = name
+                d.range = Range.of(line, 0, line, len(found.group(0).strip()))
+                break
+        return d
 
 
 def invalid_policy_diagnostic(file: str, text: str | None, error: str) -> Diagnostic:
@@ -248,7 +282,7 @@ def _read_policy(path: str) -> tuple[str, Diagnostic | None]:
         return "", invalid_policy_diagnostic(path, None, f"Failed to read {path}: {err}")
 
 
-def _regorus_error(err: BaseException) -> str:
+def regorus_error(err: BaseException) -> str:
     """regorus's error text without the Rust backtrace the binding appends (weaver shows `Display`)."""
     text = str(err)
     cut = text.find("\n\nStack backtrace:")

@@ -14,6 +14,7 @@ from typing import Any
 
 from weavergen.diagnostics import Range
 from weavergen.document import EVERYTHING, Document, Unreadable, compose
+from weavergen.yaml_budget import YamlBudget
 
 _TOP_KEY = re.compile(r"^[^\s#\-][^:]*:(\s|$)")
 _DASH = re.compile(r"^(\s*)-(\s+|$)")
@@ -52,7 +53,9 @@ def _items(lines: list[str], start: int, end: int) -> list[tuple[int, int]]:
     return [(s, out[k + 1][0] if k + 1 < len(out) else end) for k, (s, _) in enumerate(out)]
 
 
-def _piece(lines: list[str], keep: list[tuple[int, int]], doc: Document) -> Document | None:
+def _piece(
+    lines: list[str], keep: list[tuple[int, int]], doc: Document, budget: YamlBudget
+) -> Document | None:
     """Parse only the kept line ranges, and move every position back to its line in the whole file.
 
     A list item's own syntax error is added to the document's unless one is already reported on its
@@ -60,7 +63,7 @@ def _piece(lines: list[str], keep: list[tuple[int, int]], doc: Document) -> Docu
     """
     real = [n for s, e in keep for n in range(s, e)]
     piece = Document(path=doc.path, digest="")
-    if compose("".join(lines[n] for n in real), piece):
+    if compose("".join(lines[n] for n in real), piece, budget):
         _move(piece, real)
         return piece
     if len(keep) > 1:
@@ -68,7 +71,7 @@ def _piece(lines: list[str], keep: list[tuple[int, int]], doc: Document) -> Docu
         for s, e in keep:
             padded[s:e] = lines[s:e]
         failed = Document(path=doc.path, digest="")
-        compose("".join(padded), failed)
+        compose("".join(padded), failed, budget)
         known = {d.range.start.line for d in doc.diagnostics if d.range is not None}
         doc.diagnostics.extend(
             d for d in failed.diagnostics if d.range is None or d.range.start.line not in known
@@ -108,20 +111,20 @@ def _merge(doc: Document, piece: Document, key: Any, index: int | None, at: int)
     )
 
 
-def recover(text: str, doc: Document) -> None:
+def recover(text: str, doc: Document, budget: YamlBudget) -> None:
     """Fill a document that failed to parse with every top-level section or list item that parses alone."""
     lines = text.splitlines(keepends=True)
     data: dict[Any, Any] = {}
     unparsed: list[Unreadable] = []
     for start, end in _sections(lines):
-        piece = _piece(lines, [(start, end)], doc)
+        piece = _piece(lines, [(start, end)], doc, budget)
         if piece is not None and isinstance(piece.data, dict) and len(piece.data) == 1:
             key, value = next(iter(piece.data.items()))
             if key not in data:
                 data[key] = value
                 _merge(doc, piece, key, None, 0)
                 continue
-        _recover_items(lines, start, end, doc, data, unparsed)
+        _recover_items(lines, start, end, doc, data, unparsed, budget)
     first = _sections(lines)[0][0] if _sections(lines) else len(lines)
     if any(line.strip() and not line.lstrip().startswith("#") for line in lines[:first]):
         unparsed.append(_region(lines, 0, first))
@@ -131,11 +134,17 @@ def recover(text: str, doc: Document) -> None:
 
 
 def _recover_items(
-    lines: list[str], start: int, end: int, doc: Document, data: dict[Any, Any], unparsed: list[Unreadable]
+    lines: list[str],
+    start: int,
+    end: int,
+    doc: Document,
+    data: dict[Any, Any],
+    unparsed: list[Unreadable],
+    budget: YamlBudget,
 ) -> None:
     """A section that does not parse whole: keep each of its list items that parses alone."""
     items = _items(lines, start, end)
-    header = _piece(lines, [(start, start + 1)], doc)
+    header = _piece(lines, [(start, start + 1)], doc, budget)
     key = (
         next(iter(header.data))
         if header is not None and isinstance(header.data, dict) and header.data
@@ -149,7 +158,7 @@ def _recover_items(
         return
     kept: list[Any] = []
     for s, e in items:
-        piece = _piece(lines, [(start, start + 1), (s, e)], doc)
+        piece = _piece(lines, [(start, start + 1), (s, e)], doc, budget)
         value = piece.data.get(key) if piece is not None and isinstance(piece.data, dict) else None
         if piece is None or not isinstance(value, list) or len(value) != 1:
             unparsed.append(_region(lines, s, e))

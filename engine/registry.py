@@ -9,27 +9,23 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
-import shutil
-import tarfile
-import tempfile
-import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from weavergen.cache import DiskCache, cache_dir
+from weavergen.cache import DiskCache
 from weavergen.diagnostics import Diagnostic, Range, Severity
 from weavergen.document import Document, FileCheck, digest_of, parse
-from weavergen.remote import fetch, fetch_diagnostic, parse_remote
+from weavergen.sources import is_dir, locate, not_utf8_name, walk_files
+from weavergen.sources import split_vdir as split_vdir  # importable from here, where it used to live
+from weavergen.yaml_budget import YamlBudget
+from weavergen.yaml_errors import char_diagnostic, decode, deserialization_error
 
 MANIFEST_NAMES = ("manifest.yaml", "registry_manifest.yaml")
 _SKIPPED = {"schema-next.yaml", *MANIFEST_NAMES}
 MAX_DEPENDENCY_DEPTH = 10
 PUBLICATION_FORMAT = "manifest/2.0"
-_ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz")
-_VDIR = re.compile(r"^(?P<source>.*?)(?:\[(?P<sub>[^\[\]]*)\])?$")
 
 
 @dataclass(slots=True)
@@ -90,6 +86,8 @@ class LoadedRegistry:
     dependencies: list[LoadedRegistry] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     cyclic: bool = False
+    found: bool = False
+    """Whether the registry path led to a folder (else `root` is only the path as given)."""
     published: Any = None
     published_path: str | None = None
 
@@ -134,14 +132,6 @@ def registry_root_of(path: Path) -> Path:
     return path.parent
 
 
-def split_vdir(path: str) -> tuple[str, str | None]:
-    """Split weaver's `source[sub_folder]` syntax."""
-    m = _VDIR.match(path)
-    if m and m.group("sub") is not None and m.group("source"):
-        return m.group("source"), m.group("sub")
-    return path, None
-
-
 def provenance_of(given: str, rel: str) -> str:
     """weaver's provenance: the registry path as given, then the path relative to its root."""
     rel = rel.replace(os.sep, "/")
@@ -150,113 +140,14 @@ def provenance_of(given: str, rel: str) -> str:
     return f"{given}{rel}" if given.endswith("/") else f"{given}/{rel}"
 
 
-def _extract_archive(archive: Path) -> Path:
-    """Unpack an archive once into the cache, named by its content hash; never outside that folder."""
-    digest = hashlib.blake2b(archive.read_bytes(), digest_size=16).hexdigest()
-    base = cache_dir() or Path(tempfile.gettempdir()) / "weavergen"
-    target = base / "archives" / digest
-    if target.is_dir():
-        return target
-    tmp = Path(tempfile.mkdtemp(dir=base / "archives" if (base / "archives").is_dir() else None))
-    try:
-        if archive.name.endswith(".zip"):
-            with zipfile.ZipFile(archive) as zf:
-                for member in zf.namelist():
-                    dest = (tmp / member).resolve()
-                    if not dest.is_relative_to(tmp.resolve()):
-                        raise ValueError(f"archive member `{member}` escapes the archive")
-                zf.extractall(tmp)
-        else:
-            with tarfile.open(archive, "r:*") as tf:
-                tf.extractall(tmp, filter="data")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.replace(tmp, target)
-        except OSError:
-            shutil.rmtree(tmp, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return target
-
-
-def _single_top_folder(root: Path) -> Path:
-    """Archives usually wrap everything in one folder: look through it."""
-    entries = [p for p in root.iterdir() if not p.name.startswith(".")]
-    if len(entries) == 1 and entries[0].is_dir():
-        return entries[0]
-    return root
-
-
-def locate(path: str, base: Path | None = None) -> tuple[Path | None, Diagnostic | None]:
-    """Turn a registry path (folder, archive or remote URL, optional `[sub_folder]`) into a local folder."""
-    source, sub = split_vdir(path)
-    remote = parse_remote(source)
-    if remote is not None:
-        try:
-            local = fetch(remote)
-        except OSError as exc:
-            return None, fetch_diagnostic(path, remote, str(exc.strerror or exc))
-    else:
-        local = Path(source)
-    if not local.is_absolute() and base is not None and not local.exists():
-        local = base / local
-    if not local.exists():
-        return None, Diagnostic(
-            code="RegistryNotFound",
-            message=f"The semantic convention registry is not found (path_or_url: {path}). "
-            "No such file or directory.",
-            error={"RegistryNotFound": {"path_or_url": path, "error": "No such file or directory"}},
-            help="Check the `-r/--registry` path (a folder, or a .zip/.tar.gz archive).",
-        )
-    if local.is_file():
-        if not local.name.endswith(_ARCHIVE_SUFFIXES):
-            return None, Diagnostic(
-                code="InvalidRegistryArchive",
-                message=f"The registry archive `{path}` is invalid: Supported formats are: .tar.gz, .zip",
-                error={"InvalidRegistryArchive": {"archive": path, "error": "unsupported format"}},
-            )
-        try:
-            root = _single_top_folder(_extract_archive(local))
-        except (OSError, ValueError, zipfile.BadZipFile, tarfile.TarError) as exc:
-            return None, Diagnostic(
-                code="InvalidRegistryArchive",
-                message=f"The registry archive `{path}` is invalid: {exc}",
-                error={"InvalidRegistryArchive": {"archive": path, "error": str(exc)}},
-            )
-    else:
-        root = local
-    if sub:
-        root = root / sub
-        if not root.is_dir():
-            return None, Diagnostic(
-                code="RegistryNotFound",
-                message=f"The semantic convention registry is not found (path_or_url: {path}). "
-                f"The sub-folder `{sub}` does not exist.",
-                error={"RegistryNotFound": {"path_or_url": path, "error": "sub-folder not found"}},
-            )
-    return root, None
-
-
-def _walk(root: Path, follow_symlinks: bool) -> Iterator[Path]:
-    """Every non-hidden file below root, in a stable order."""
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=follow_symlinks):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if name.startswith("."):
-                continue
-            path = Path(dirpath) / name
-            if not follow_symlinks and path.is_symlink():
-                continue
-            yield path
-
-
 def load_file(abspath: Path, provenance: str, text: str | None = None) -> SpecFile:
     """Parse and validate one definition file, from the cache when its content was seen before."""
+    bad = None
     if text is None:
-        text = _read(abspath)
+        text, bad = decode(abspath.read_bytes())
     digest = digest_of(text)
-    key = hashlib.blake2b(f"{provenance}\0{digest}".encode(), digest_size=16).hexdigest()
+    budget = YamlBudget.current()
+    key = hashlib.blake2b(f"{provenance}\0{digest}\0{budget.key}".encode(), digest_size=16).hexdigest()
     cached = _DOCS.get(key)
     if isinstance(cached, tuple) and len(cached) == 2:
         doc, check = cached
@@ -264,19 +155,40 @@ def load_file(abspath: Path, provenance: str, text: str | None = None) -> SpecFi
     else:
         from weavergen.validate import validate_document
 
-        doc = parse(text, provenance, digest)
+        doc = parse(text, provenance, digest, budget)
+        if bad is not None:
+            doc.diagnostics.insert(0, _not_utf8(text, bad, provenance))
         check = validate_document(doc)
         check.diagnostics[:0] = doc.diagnostics
         _DOCS.put(key, (doc, check))
     return SpecFile(provenance=provenance, abspath=abspath, text=text, document=doc, check=check)
 
 
+def _name_not_utf8(provenance: str) -> Diagnostic:
+    shown = not_utf8_name(provenance) or provenance
+    message = f"file name `{shown}` is not valid UTF-8, so this file is not read"
+    return Diagnostic(
+        code="DeserializationError",
+        message=message,
+        file=shown,
+        range=Range.of(0, 0, 0, 0),
+        error=deserialization_error(shown, message),
+        help="Rename the file with UTF-8 characters only (weaver cannot name it in its output either).",
+    )
+
+
 def _read(path: Path) -> str:
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("utf-8", "replace")
+    return decode(path.read_bytes())[0]
+
+
+def _not_utf8(text: str, index: int, provenance: str) -> Diagnostic:
+    return char_diagnostic(
+        text,
+        index,
+        provenance,
+        "stream did not contain valid UTF-8",
+        "Save the file as UTF-8; the bytes here were read as U+FFFD.",
+    )
 
 
 def _load_manifest(reg: LoadedRegistry) -> None:
@@ -286,14 +198,16 @@ def _load_manifest(reg: LoadedRegistry) -> None:
             continue
         prov = provenance_of(reg.path, name)
         text = _read(path)
-        key = hashlib.blake2b(f"manifest\0{prov}\0{digest_of(text)}".encode(), digest_size=16).hexdigest()
+        budget = YamlBudget.current()
+        key = f"manifest\0{prov}\0{digest_of(text)}\0{budget.key}"
+        key = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
         cached = _DOCS.get(key)
         if isinstance(cached, tuple) and len(cached) == 3:
             doc, diags, manifest = cached
         else:
             from weavergen.validate import validate_manifest
 
-            doc = parse(text, prov)
+            doc = parse(text, prov, budget=budget)
             model, diags = validate_manifest(doc)
             diags[:0] = doc.diagnostics
             manifest = _manifest_from(model, prov) if model is not None else None
@@ -361,6 +275,7 @@ def load_registry(
         reg.diagnostics.append(problem)
         return reg
     assert root is not None
+    reg.found = is_dir(root)
     _load_manifest(reg)
     if reg.manifest is not None and reg.name in _chain:
         reg.cyclic = True
@@ -369,7 +284,7 @@ def load_registry(
         _load_published(reg, root)
         return reg
     candidates: list[Path] = []
-    for file in _walk(root, follow_symlinks):
+    for file in walk_files(root, follow_symlinks):
         if file.suffix in (".yaml", ".yml") and file.name not in _SKIPPED:
             candidates.append(file)
         elif file.suffix == ".rego":
@@ -377,6 +292,9 @@ def load_registry(
     total = len(candidates)
     for i, file in enumerate(candidates):
         rel = file.relative_to(root).as_posix()
+        if not_utf8_name(rel) is not None:
+            reg.diagnostics.append(_name_not_utf8(provenance_of(path, rel)))
+            continue
         try:
             reg.files.append(load_file(file, provenance_of(path, rel)))
         except OSError as exc:
@@ -406,8 +324,8 @@ def _load_published(reg: LoadedRegistry, root: Path) -> None:
     reg.published_path = provenance_of(reg.path, local)
     try:
         doc = parse(_read(root / local), reg.published_path)
-    except OSError as exc:
-        why = f"cannot read `{local}` (resolved_registry_uri: {uri}): {exc.strerror}"
+    except (OSError, ValueError) as exc:  # missing, a name too long, a NUL byte
+        why = f"cannot read `{local}` (resolved_registry_uri: {uri}): {getattr(exc, 'strerror', None) or exc}"
         reg.diagnostics.append(invalid_publication(reg.manifest.provenance, reg.path, why))
         return
     reg.diagnostics.extend(doc.diagnostics)
@@ -420,7 +338,7 @@ def _load_published(reg: LoadedRegistry, root: Path) -> None:
 def _load_dependencies(reg: LoadedRegistry, follow_symlinks: bool, chain: tuple[str, ...]) -> None:
     if reg.manifest is None:
         return
-    for dep in reg.manifest.dependencies:
+    for index, dep in enumerate(reg.manifest.dependencies):
         target = dep.registry_path or dep.schema_url
         if not target:
             continue
@@ -448,7 +366,15 @@ def _load_dependencies(reg: LoadedRegistry, follow_symlinks: bool, chain: tuple[
                 )
             )
             continue
+        where = _dependency_range(reg, index, "registry_path" if dep.registry_path else "schema_url")
         for d in child.diagnostics:
             if d.file is None:
-                d.file = reg.manifest.provenance
+                d.file, d.range = reg.manifest.provenance, where
         reg.dependencies.append(child)
+
+
+def _dependency_range(reg: LoadedRegistry, index: int, key: str) -> Range | None:
+    """Where the manifest names dependency `index`: its `registry_path` or `schema_url` value."""
+    if reg.manifest_file is None:
+        return None
+    return reg.manifest_file.document.range_of(("dependencies", index, key))

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from weavergen.cache import cache_dir
 from weavergen.diagnostics import Diagnostic
+from weavergen.limits import REMOTE_MAX_DOWNLOAD_BYTES
 
 _URL = re.compile(r"^(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<rest>.*)$")
 _SCP = re.compile(r"^[\w.-]+@[\w.-]+:(?!//)")
@@ -122,9 +123,15 @@ def fetch(remote: RemoteSource) -> Path:
 
 def _download(remote: RemoteSource) -> Path:
     request = urllib.request.Request(remote.url, headers={"User-Agent": "weavergen"})
+    limit = REMOTE_MAX_DOWNLOAD_BYTES.value()
     try:
         with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS) as response:
-            data = response.read()
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise OSError(_too_large(int(declared), limit))
+            data = response.read(limit + 1)
+            if len(data) > limit:
+                raise OSError(_too_large(None, limit))
     except urllib.error.HTTPError as exc:
         raise OSError(f"HTTP {exc.code} {exc.reason}") from exc
     except (urllib.error.URLError, TimeoutError) as exc:
@@ -137,6 +144,14 @@ def _download(remote: RemoteSource) -> Path:
         _write(target, data)
     _record(remote, target, digest=digest)
     return target
+
+
+def _too_large(size: int | None, limit: int) -> str:
+    told = f" ({size:,} bytes)" if size is not None else ""
+    return (
+        f"the archive is larger{told} than the {limit:,} bytes weavergen downloads "
+        f"(set {REMOTE_MAX_DOWNLOAD_BYTES.env} to allow more)"
+    )
 
 
 CREDENTIALS_ENV = "WEAVERGEN_ALLOW_GIT_CREDENTIALS"

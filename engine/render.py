@@ -10,18 +10,17 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from weavergen.diagnostics import Diagnostic, Position, Range, Related, Severity
+from weavergen.sourcelines import SourceLines as SourceLines
+from weavergen.sourcelines import SourceLookup as SourceLookup
 
 FORMATS: tuple[str, ...] = ("ansi", "concise", "json", "gh_workflow_command", "sarif")
 """weaver's four formats, and `concise`: one line per diagnostic (ours)."""
 
 
-SourceLookup = Callable[[str], str | None]
-
-_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # PyYAML's line breaks, so line numbers agree
 _MESSAGE_BREAK = re.compile("\r\n|[\r\n]")
 _DEBUG_QUOTED = re.compile(r"""'"((?:[^"\\]|\\.)*)"'""")
 """weaver's `'{:?}'` of a path (`'"reg/a.yaml"'`): kept in JSON and SARIF, quoted once for people."""
@@ -90,10 +89,14 @@ def summary_line(diagnostics: Sequence[Diagnostic]) -> str:
     return f"{mark} {', '.join(parts)}{where}"
 
 
-def ansi_message(diagnostic: Diagnostic, source: SourceLookup | None = None, color: bool = True) -> str:
+def ansi_message(
+    diagnostic: Diagnostic, source: SourceLookup | SourceLines | None = None, color: bool = True
+) -> str:
     """The human-readable block for one diagnostic: location, message, quoted source, help and docs."""
     lines = _policy_block(diagnostic, color) if diagnostic.is_policy else _plain_block(diagnostic, color)
-    lines.extend(_snippet(diagnostic, source, color))
+    lines.extend(
+        _snippet(diagnostic, source if isinstance(source, SourceLines) else SourceLines(source), color)
+    )
     if diagnostic.help:
         lines.append(f"  = {_paint('help', color, _BOLD)}: {_indent_rest(diagnostic.help, 4)}")
     for rel in diagnostic.related:
@@ -107,7 +110,8 @@ def ansi_message(diagnostic: Diagnostic, source: SourceLookup | None = None, col
 
 
 def _render_ansi(ordered: list[Diagnostic], source: SourceLookup | None, color: bool, summary: bool) -> str:
-    blocks = [ansi_message(d, source, color) for d in ordered]
+    lines = SourceLines(source)
+    blocks = [ansi_message(d, lines, color) for d in ordered]
     if summary:
         line = summary_line(ordered)
         style = _RED if any(d.is_error for d in ordered) else _YELLOW if ordered else _GREEN
@@ -174,14 +178,13 @@ def _location(file: str, rng: Range | None) -> str:
     return f"{file}:{rng.start.line + 1}:{rng.start.column + 1}"
 
 
-def _snippet(d: Diagnostic, source: SourceLookup | None, color: bool) -> list[str]:
+def _snippet(d: Diagnostic, source: SourceLines, color: bool) -> list[str]:
     """The source lines of the range with a caret underline, rustc style; nothing when the text is unknown."""
-    if source is None or d.file is None or d.range is None:
+    if d.file is None or d.range is None:
         return []
-    text = source(d.file)
-    if text is None:
+    lines = source(d.file)
+    if lines is None:
         return []
-    lines = _LINE_BREAK.split(text)
     start, end = d.range.start, d.range.end
     if end.line > start.line and end.column == 0:
         # A range that stops at the start of a line really ends with the line before.
@@ -248,9 +251,12 @@ def _plural(n: int, one: str, many: str) -> str:
 # ---------------------------------------------------------------------------------------------- json
 
 
-def json_items(diagnostics: Sequence[Diagnostic], source: SourceLookup | None = None) -> list[dict[str, Any]]:
+def json_items(
+    diagnostics: Sequence[Diagnostic], source: SourceLookup | SourceLines | None = None
+) -> list[dict[str, Any]]:
     """weaver's list of `DiagnosticMessage`s, sorted: what `json` prints and diagnostic templates see."""
-    return [_json_item(d, source) for d in sorted(diagnostics, key=Diagnostic.sort_key)]
+    lines = source if isinstance(source, SourceLines) else SourceLines(source)
+    return [_json_item(d, lines) for d in sorted(diagnostics, key=Diagnostic.sort_key)]
 
 
 def _render_json(ordered: list[Diagnostic], source: SourceLookup | None) -> str:
@@ -262,7 +268,7 @@ def _render_json(ordered: list[Diagnostic], source: SourceLookup | None) -> str:
     return text
 
 
-def _json_item(d: Diagnostic, source: SourceLookup | None) -> dict[str, Any]:
+def _json_item(d: Diagnostic, source: SourceLines) -> dict[str, Any]:
     """One weaver `DiagnosticMessage`: `error` is the payload the producer filled (weaver's serde of its
     error); `labels` comes from `extra["labels"]`, or, for a schema error, from its byte span as weaver's."""
     error = d.error if d.error is not None else {d.code: {"message": d.message}}
@@ -276,7 +282,7 @@ def _json_item(d: Diagnostic, source: SourceLookup | None) -> dict[str, Any]:
     labels = d.extra.get("labels")
     if d.code == "InvalidSemConvSpec" and isinstance(error.get(d.code), dict):
         # miette's code and label of weaver's `InvalidSemConvSpecError`, with the byte span of the node.
-        span = _byte_span(source(d.file) if source and d.file else None, d.range)
+        span = source.byte_span(d.file, d.range)
         error = {d.code: {**error[d.code], "err_span": span}}
         diag["code"] = "invalid_semconv_group"
         if span is not None and labels is None:
@@ -290,20 +296,6 @@ def _json_item(d: Diagnostic, source: SourceLookup | None) -> dict[str, Any]:
     if d.related:
         diag["related"] = [_json_related(r) for r in d.related]
     return {"error": error, "diagnostic": diag}
-
-
-def _byte_span(text: str | None, rng: Range | None) -> dict[str, int] | None:
-    """miette's `SourceSpan` (`{offset, length}` in UTF-8 bytes) of a range of a file's text."""
-    if text is None or rng is None:
-        return None
-    starts = [0, *(m.end() for m in _LINE_BREAK.finditer(text))]
-
-    def offset(pos: Position) -> int:
-        index = min(starts[pos.line] + pos.column, len(text)) if pos.line < len(starts) else len(text)
-        return len(text[:index].encode("utf-8", "surrogatepass"))
-
-    start = offset(rng.start)
-    return {"offset": start, "length": max(offset(rng.end) - start, 0)}
 
 
 def _json_range(rng: Range) -> dict[str, dict[str, int]]:

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from weavergen import model
 from weavergen.diagnostics import Diagnostic, Range, Related, Severity, closest, did_you_mean, replacement
-from weavergen.document import EVERYTHING, Document, FileCheck, Path, Unreadable
+from weavergen.document import EVERYTHING, Document, FileCheck, Path, Unreadable, section_items
 from weavergen.groups import synthetic_file_name
 from weavergen.salvage import Salvager
 from weavergen.schema_errors import describe
@@ -679,9 +679,7 @@ def _v2_rules(data: dict[str, Any], rep: _Reporter, invalid: set[tuple[str | int
         ("metrics", "metric", "name"),
         ("spans", "span", "type"),
     ):
-        for i, item in enumerate(data.get(section) or []):
-            if (section, i) in invalid or not isinstance(item, dict):
-                continue
+        for i, item in section_items(data, section, invalid):
             gid = f"{prefix}.{item[name_key]}"
             if item.get("requirement_level") is None:
                 rep.add(
@@ -695,9 +693,7 @@ def _v2_rules(data: dict[str, Any], rep: _Reporter, invalid: set[tuple[str | int
                     fix={"kind": "add_requirement_level", "value": "recommended"},
                 )
     for section, is_refinement in (("entities", False), ("entity_refinements", True)):
-        for i, item in enumerate(data.get(section) or []):
-            if (section, i) in invalid or not isinstance(item, dict):
-                continue
+        for i, item in section_items(data, section, invalid):
             gid = item["id"] if is_refinement else f"entity.{item['type']}"
             # weaver names an entity by its `type` here (`shop.store`), a refinement by its `id`.
             weaver_id = str(item["id"] if is_refinement else item["type"])
@@ -761,12 +757,8 @@ def validate_document(doc: Document) -> FileCheck:
     salvager = Salvager(doc, body, fmt, check)
     _schema_check(body, fmt, rep, salvager)
     if fmt == V1:
-        groups = body.get("groups")
-        damaged = _damaged_items(check)
-        if isinstance(groups, list) and ("groups",) not in check.invalid_items:
-            for i, group in enumerate(groups):
-                if ("groups", i) not in damaged:
-                    _GroupRules(rep, i, group).run()
+        for i, group in section_items(body, "groups", _damaged_items(check)):
+            _GroupRules(rep, i, group).run()
     else:
         _v2_rules(body, rep, _damaged_items(check))
     salvager.finish()

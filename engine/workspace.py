@@ -343,7 +343,7 @@ class RegistryWorkspace:
     def _resolve(self, registry: LoadedRegistry | None = None, keep: bool = True) -> Resolution:
         """Resolve a version of the registry, re-resolving only what changed since the last one kept."""
         reg = registry if registry is not None else self.registry
-        if not reg.root.is_dir():
+        if not reg.found:
             return resolve(reg)
         # a broken file lends the definitions of its last good version
         return self._resolver.run(reg, keep, shadow_sources(reg, self.last_good))

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from lsprotocol import types as t
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
@@ -60,11 +61,33 @@ def _load_quietly(
         )
 
 
+_ANSWERED = object()
+"""Stands for a request already answered with an error while it was being read."""
+
+
+class _Protocol(LanguageServerProtocol):
+    """pygls's protocol, except that a request whose parameters do not fit their type (a position with
+    `line: -1`, a string for a number) is answered with an `InvalidParams` error instead of dropped."""
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if "method" not in data or "id" not in data or not isinstance(data["id"], int | str):
+                raise
+            self._send_response(data["id"], error=exc.to_response_error())
+            return _ANSWERED
+
+    def handle_message(self, message: Any) -> None:
+        if message is not _ANSWERED:
+            super().handle_message(message)
+
+
 class WeavergenServer(LanguageServer):
     """A language server over one or more registry workspaces."""
 
     def __init__(self) -> None:
-        super().__init__("weavergen", __version__, protocol_cls=LanguageServerProtocol)
+        super().__init__("weavergen", __version__, protocol_cls=_Protocol)
         self.settings = Settings()
         self.workspaces: list[RegistryWorkspace] = []
         self.pending: dict[str, asyncio.Task[None]] = {}
@@ -220,11 +243,12 @@ class WeavergenServer(LanguageServer):
         lines = Lines(text, codec)
         cache: dict[str, Lines] = {path: lines}
         out = []
-        extra = [
-            *livecheck.diagnostics(self, ws, path),
-            *regenerate.diagnostics(self, ws, path),
-            *review.diagnostics(self, ws, path),
-        ]
+        extra: list[Any] = []
+        for hook in (livecheck.diagnostics, regenerate.diagnostics, review.diagnostics):
+            try:
+                extra.extend(hook(self, ws, path))
+            except Exception:  # an add-on's failure must not cost the file its check diagnostics
+                log.exception("%s.diagnostics failed for %s", hook.__module__, path)
         for d in [*ws.diagnostics(path), *extra]:
             for r in d.related:
                 if r.file not in cache:
@@ -438,7 +462,15 @@ async def did_change(ls: WeavergenServer, params: t.DidChangeTextDocumentParams)
         old.cancel()
     if not ls.ready.is_set():
         await ls.ready.wait()
-    ls.pending[uri] = asyncio.ensure_future(ls.recheck(uri, debounce if burst else 0.0))
+    task = asyncio.ensure_future(ls.recheck(uri, debounce if burst else 0.0))
+    task.add_done_callback(_log_failure)
+    ls.pending[uri] = task
+
+
+def _log_failure(task: asyncio.Task[Any]) -> None:
+    """A background re-check that failed says so in the log instead of vanishing."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("re-check failed", exc_info=task.exception())
 
 
 @server.feature(t.TEXT_DOCUMENT_DID_SAVE, t.SaveOptions(include_text=False))
@@ -551,7 +583,34 @@ def serve(tcp: bool = False, host: str = "127.0.0.1", port: int = 2087) -> None:
     )
     from weavergen.server import features  # noqa: F401  (registers navigation and code actions)
 
-    if tcp:
-        server.start_tcp(host, port)
-    else:
-        server.start_io()
+    try:
+        if tcp:
+            server.start_tcp(host, port)
+        else:
+            server.start_io()
+    except SystemExit as exc:
+        _exit_even_if_busy(exc.code if isinstance(exc.code, int) else 1)
+        raise
+    _exit_even_if_busy(0)
+
+
+def _exit_even_if_busy(code: int, grace: float = 2.0) -> None:
+    """After `exit`, end the process even when an engine call is still running.
+
+    Python waits for its worker threads at exit; an engine call that does not finish (a bug, hostile
+    input) would keep the process alive after the client asked it to go. Give running work a moment,
+    then leave without waiting.
+    """
+    import threading
+
+    server.engine.shutdown(wait=False, cancel_futures=True)
+    server.policy_pool.shutdown(wait=False, cancel_futures=True)
+    current = threading.current_thread()
+    deadline = time.monotonic() + grace
+    busy = [t for t in threading.enumerate() if t is not current and not t.daemon]
+    for thread in busy:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    if any(t.is_alive() for t in busy):
+        log.error("engine work still running at exit; leaving without waiting for it")
+        logging.shutdown()
+        os._exit(code)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -188,6 +189,7 @@ def test_regenerate_cli_refuses_a_hostile_lock_and_check_ends(tmp_path: Path) ->
         )
         assert run.returncode == 1, run.stderr
         assert "error[InvalidLockFile]" in run.stderr and "Traceback" not in run.stderr
+        assert re.search(r"^\.weavergen-lock\.json:\d+:\d+: error\[InvalidLockFile\]", run.stderr, re.M)
         assert "`../../victim/secret.txt` as a generated file, which climbs out with `..`" in run.stderr
     assert (tmp_path / "victim" / "secret.txt").read_bytes() == SECRET
 

@@ -95,11 +95,11 @@ class ForgeConfig:
 def local_templates(templates: str) -> tuple[Path | None, Diagnostic | None]:
     """The templates folder as a local path: weaver's `-t` may also be an archive, an https or git URL, with
     an optional `[sub_folder]`, fetched once into the cache like a remote registry."""
-    from weavergen.registry import _ARCHIVE_SUFFIXES, locate, split_vdir
     from weavergen.remote import parse_remote
+    from weavergen.sources import ARCHIVE_SUFFIXES, locate, split_vdir
 
     source, sub = split_vdir(templates)
-    if sub is None and parse_remote(source) is None and not source.endswith(_ARCHIVE_SUFFIXES):
+    if sub is None and parse_remote(source) is None and not source.endswith(ARCHIVE_SUFFIXES):
         return Path(templates), None
     local, problem = locate(templates)
     if problem is not None:

@@ -86,9 +86,10 @@ def context() -> Any:
 class BudgetExceeded(Exception):
     """A rendering took longer than its budget, ran out of memory, or its process died."""
 
-    def __init__(self, diagnostic: Diagnostic) -> None:
+    def __init__(self, diagnostic: Diagnostic, reason: str) -> None:
         super().__init__(diagnostic.message)
         self.diagnostic = diagnostic
+        self.reason = reason  # what happened, without the template or filter: "took longer than…"
 
 
 def _main(conn: Any, memory_mb: int, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
@@ -129,22 +130,18 @@ def bounded(fn: Callable[..., Any], args: tuple[Any, ...], label: str, budget: B
         while True:
             remaining = None if deadline is None else max(0.0, deadline - _now())
             if not parent.poll(remaining):
-                raise BudgetExceeded(
-                    _diagnostic(place, f"took longer than its time budget of {budget.seconds:g} s")
-                )
+                raise _exceeded(place, f"took longer than its time budget of {budget.seconds:g} s")
             try:
                 kind, value = parent.recv()
             except (EOFError, OSError):
                 process.join(5)
-                raise BudgetExceeded(_diagnostic(place, _death(process.exitcode, budget))) from None
+                raise _exceeded(place, _death(process.exitcode, budget)) from None
             if kind == "at":
                 place = value
             elif kind == "ok":
                 return value
             elif kind == "memory":
-                raise BudgetExceeded(
-                    _diagnostic(place, f"ran out of its memory budget of {budget.memory_mb} MiB")
-                )
+                raise _exceeded(place, f"ran out of its memory budget of {budget.memory_mb} MiB")
             else:
                 raise value
     finally:
@@ -170,6 +167,10 @@ def _death(exitcode: int | None, budget: Budget) -> str:
             f"budget of {budget.memory_mb} MiB"
         )
     return f"ended the rendering process (exit code {exitcode}) before it finished"
+
+
+def _exceeded(place: Place, what_happened: str) -> BudgetExceeded:
+    return BudgetExceeded(_diagnostic(place, what_happened), what_happened)
 
 
 def _diagnostic(place: Place, what_happened: str) -> Diagnostic:
