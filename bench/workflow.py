@@ -25,7 +25,8 @@ def overhead(registry: Path, runs: int) -> None:
     """Median wall time of the check process against the direct engine call."""
     from weavergen.check import CheckOptions, check_registry
     from weavergen.operations import RunContext
-    from weavergen.workflow import builtin_library, run_workflow
+    from weavergen.workflow import run_workflow
+    from weavergen.workflow_library import builtin_library
 
     options = CheckOptions(registry=str(registry), skip_policies=True)
     builtin_library()
@@ -54,7 +55,7 @@ def overhead(registry: Path, runs: int) -> None:
 def parallel(repeat: int) -> None:
     """4 markdown targets over semconv v1.44.0, sequential against parallel."""
     from weavergen.forge import GenerateOptions
-    from weavergen.workflow import compare_parallel
+    from weavergen.workflow_commands import compare_parallel
 
     semconv = FIXTURES / "semconv" / "v1.44.0"
     options = GenerateOptions(

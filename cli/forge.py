@@ -144,7 +144,7 @@ def generate_command(
     from weavergen.config import CheckOverrides
     from weavergen.forge import GenerateOptions
     from weavergen.systems import label_problem
-    from weavergen.workflow import run_generate
+    from weavergen.workflow_commands import run_generate
 
     options: GlobalOptions = ctx.obj
     settings = _settings(
@@ -232,7 +232,7 @@ def update_markdown_command(
     """
     from weavergen.config import CheckOverrides
     from weavergen.markdown import UpdateMarkdownOptions
-    from weavergen.workflow import run_update_markdown
+    from weavergen.workflow_commands import run_update_markdown
 
     options: GlobalOptions = ctx.obj
     settings = _settings(

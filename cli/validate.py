@@ -120,7 +120,7 @@ def _render(diagnostics: list[Diagnostic], run: WorkflowRun | None, fmt: str, *,
 def _mermaid(run: WorkflowRun | None) -> str:
     """The check workflow as it ran, as a Mermaid flowchart."""
     from weavergen.mermaid import run_flowchart, write_flowchart
-    from weavergen.workflow import builtin_library
+    from weavergen.workflow_library import builtin_library
 
     info = builtin_library().find("registry_check")
     return write_flowchart(run_flowchart(info.file, info.id, run.spans if run is not None else []))

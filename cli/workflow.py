@@ -15,7 +15,7 @@ import typer
 
 if TYPE_CHECKING:
     from weavergen.diagnostics import Diagnostic
-    from weavergen.workflow import WorkflowLibrary
+    from weavergen.workflow_library import WorkflowLibrary
 
 workflow_app = typer.Typer(
     help="List, show and run the BPMN workflows behind each registry operation.",
@@ -46,7 +46,7 @@ def _print_diagnostics(diagnostics: list[Diagnostic]) -> None:
 
 
 def _library(workflows: Path | None, allow_scripts: bool) -> WorkflowLibrary:
-    from weavergen.workflow import WorkflowLibrary, builtin_library
+    from weavergen.workflow_library import WorkflowLibrary, builtin_library
 
     if workflows is None:
         return builtin_library()
@@ -58,7 +58,7 @@ def _library(workflows: Path | None, allow_scripts: bool) -> WorkflowLibrary:
 @workflow_app.command("list")
 def list_command(workflows: WorkflowsOption = None, allow_scripts: AllowScriptsOption = False) -> None:
     """List the workflows: id, name, where defined, and the service operations each calls."""
-    from weavergen.workflow import service_operations
+    from weavergen.workflow_library import service_operations
 
     library = _library(workflows, allow_scripts)
     for info in sorted(library.processes.values(), key=lambda i: i.id):
@@ -80,7 +80,7 @@ def show_command(
 ) -> None:
     """Print a workflow as a Mermaid flowchart or as its BPMN 2.0 XML."""
     from weavergen.mermaid import process_flowchart, write_flowchart
-    from weavergen.workflow import WorkflowError
+    from weavergen.workflow_library import WorkflowError
 
     if fmt not in ("mermaid", "bpmn"):
         raise typer.BadParameter(f"{fmt!r} is not one of mermaid, bpmn", param_hint="'--format'")
@@ -114,7 +114,8 @@ def run_command(
     """
     from weavergen.diagnostics import has_error
     from weavergen.forge.generate import parse_params
-    from weavergen.workflow import WorkflowError, run_workflow
+    from weavergen.workflow import run_workflow
+    from weavergen.workflow_library import WorkflowError
 
     start, problems = parse_params(param or [], None)  # the same `key=<yaml>` reading as generate's -D
     if problems:
@@ -212,7 +213,7 @@ def parallel_command(
     """Generate the targets sequentially, then in parallel, and compare the times and the outputs."""
     from weavergen.builtin_targets import unknown_targets
     from weavergen.forge import GenerateOptions
-    from weavergen.workflow import compare_parallel
+    from weavergen.workflow_commands import compare_parallel
 
     names = [t.strip() for t in targets.split(",") if t.strip()]
     if not names:

@@ -168,7 +168,7 @@ def measure(
 
 
 def _measure_one(lock_path: Path, key: str, entry: dict[str, Any], parallel: bool) -> TargetDrift:
-    from weavergen.workflow import run_generate
+    from weavergen.workflow_commands import run_generate
 
     base = lock_path.parent
     targets = [str(t) for t in entry.get("targets") or []]

@@ -135,7 +135,7 @@ def run_generate_on_save(
 ) -> list[str]:
     """Generate the configured targets through the `registry_generate` process; return the files written."""
     from weavergen.forge import GenerateOptions
-    from weavergen.workflow import run_generate
+    from weavergen.workflow_commands import run_generate
 
     o = ws.options
     options = GenerateOptions(

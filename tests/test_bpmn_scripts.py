@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from weavergen.workflow import WorkflowLibrary, _parse_file, run_workflow
+from weavergen.workflow import run_workflow
+from weavergen.workflow_library import WorkflowLibrary, _parse_file
 
 HEAD = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'

@@ -490,7 +490,7 @@ def test_the_vsix_check_rejects_sources_and_node_modules(extension: Path, tmp_pa
 
 def test_the_palette_commands_command_lines_run(extension: Path, tmp_path: Path) -> None:
     """Check, generate, workflow list/show and debug spans, as the commands build them, really run."""
-    from weavergen.workflow import builtin_library
+    from weavergen.workflow_library import builtin_library
 
     env = {**os.environ, "PATH": venv_path(), "WEAVERGEN_CACHE_DIR": str(tmp_path / "cache")}
     templates = tmp_path / "templates" / "hello"

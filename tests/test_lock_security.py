@@ -40,7 +40,7 @@ def _sha(data: bytes) -> str:
 def generated(tmp_path: Path) -> Path:
     """`tmp_path/project`, generated once into `gen` with its lock; a victim file lies outside it."""
     from weavergen.forge import GenerateOptions
-    from weavergen.workflow import run_generate
+    from weavergen.workflow_commands import run_generate
 
     root = tmp_path / "project"
     (root / "model").mkdir(parents=True)

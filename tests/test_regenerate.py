@@ -196,7 +196,7 @@ def test_a_lock_that_cannot_be_written_is_a_warning_not_a_failed_generation(tmp_
 
 def test_each_target_of_a_multi_target_generation_gets_its_own_score(tmp_path: Path) -> None:
     from weavergen.forge import GenerateOptions
-    from weavergen.workflow import run_generate
+    from weavergen.workflow_commands import run_generate
 
     root = project(tmp_path)
     shutil.copytree(root / "templates" / "t", root / "templates" / "u")

@@ -16,7 +16,7 @@ from lsprotocol import types as t
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from weavergen.forge import GenerateOptions
-from weavergen.workflow import run_generate
+from weavergen.workflow_commands import run_generate
 
 CONFIG = ClientServerConfig(
     server_command=[sys.executable, "-m", "weavergen.server"],

@@ -72,7 +72,7 @@ def test_a_template_that_doubles_a_string_40_times_is_a_diagnostic(tmp_path: Pat
 
 
 def test_the_workflow_path_and_the_budget_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from weavergen.workflow import run_generate
+    from weavergen.workflow_commands import run_generate
 
     options = project(tmp_path, "def f: [f]; f", "{{ ctx }}")
     report, _ = run_generate(options, ["t"], parallel=True)

@@ -17,7 +17,7 @@ from targets_support import ROOT, weavergen
 from weavergen.builtin_targets import targets_root
 from weavergen.check import CheckOptions, check_registry
 from weavergen.forge import GenerateOptions
-from weavergen.workflow import run_generate
+from weavergen.workflow_commands import run_generate
 
 EXAMPLE = ROOT / "examples" / "registry"
 V2_FILE_REGISTRY = """file_format: definition/2

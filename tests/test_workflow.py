@@ -30,7 +30,8 @@ from weavergen.telemetry import (
     SpanRecord,
     validate_spans,
 )
-from weavergen.workflow import WorkflowLibrary, WorkflowRun, builtin_library, run_workflow
+from weavergen.workflow import WorkflowRun, run_workflow
+from weavergen.workflow_library import WorkflowLibrary, builtin_library
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "registry"
@@ -502,7 +503,7 @@ def test_generate_renders_each_target_as_an_instance_and_matches_single_target_r
     fixtures: Path, tmp_path: Path
 ) -> None:
     from weavergen.forge import generate
-    from weavergen.workflow import run_generate
+    from weavergen.workflow_commands import run_generate
 
     both = tmp_path / "both"
     report, run = run_generate(_forge_options(fixtures, both), ["test", "simple"])
@@ -520,7 +521,7 @@ def test_generate_renders_each_target_as_an_instance_and_matches_single_target_r
 
 
 def test_generate_of_the_same_target_twice_keeps_both_outputs(fixtures: Path, tmp_path: Path) -> None:
-    from weavergen.workflow import run_generate
+    from weavergen.workflow_commands import run_generate
 
     _, run = run_generate(_forge_options(fixtures, tmp_path / "out"), ["simple", "simple"])
     assert not run.failed
@@ -528,7 +529,7 @@ def test_generate_of_the_same_target_twice_keeps_both_outputs(fixtures: Path, tm
 
 
 def test_generate_with_a_missing_target_writes_nothing(fixtures: Path, tmp_path: Path) -> None:
-    from weavergen.workflow import run_generate
+    from weavergen.workflow_commands import run_generate
 
     out = tmp_path / "out"
     report, run = run_generate(_forge_options(fixtures, out), ["simple", "no_such_target"])
@@ -559,7 +560,7 @@ def test_update_markdown_process_refreshes_a_snippet_from_the_checked_registry(
     fixtures: Path, tmp_path: Path
 ) -> None:
     from weavergen.markdown import UpdateMarkdownOptions
-    from weavergen.workflow import run_update_markdown
+    from weavergen.workflow_commands import run_update_markdown
 
     doc = tmp_path / "docs" / "checkout.md"
     doc.parent.mkdir()
@@ -583,7 +584,7 @@ def test_update_markdown_process_refreshes_a_snippet_from_the_checked_registry(
 
 
 def _process_operations() -> list[tuple[str, str]]:
-    from weavergen.workflow import service_operations
+    from weavergen.workflow_library import service_operations
 
     return [
         (p, op) for p, info in sorted(builtin_library().processes.items()) for op in service_operations(info)

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from weavergen.search_score import score
+
 KINDS = ("attribute", "metric", "span", "event", "entity")
 _LIST = {
     "attribute": "attributes",
@@ -45,8 +47,8 @@ class _Item:
     data: dict[str, Any]
     id_lower: str
     id_tokens: tuple[str, ...]
-    brief: str
-    note: str
+    brief_lower: str
+    note_lower: str
     deprecated: bool
 
 
@@ -102,8 +104,8 @@ class Catalog:
         if not query:
             return [_result(i, 0) for i in items[:limit]], len(items)
         q = query.lower()
-        tokens = [t for t in _split(q, self.separator, True) if t]
-        scored = [(s, i) for i in items if (s := score_item(q, tokens, i)) > 0]
+        tokens = tuple(t for t in _split(q, self.separator, True) if t)
+        scored = [(s, i) for i in items if (s := score(q, i, tokens)) > 0]
         scored.sort(key=lambda pair: -pair[0])
         return [_result(i, s) for s, i in scored[:limit]], len(scored)
 
@@ -151,33 +153,3 @@ def _split(text: str, separator: str, whitespace: bool) -> list[str]:
     """Split on any character of the separator and `_` (and white space, for a query), as weaver does."""
     chars = re.escape(separator + "_")
     return re.split(f"[{chars}\\s]" if whitespace else f"[{chars}]", text)
-
-
-def score_item(query: str, tokens: list[str], item: _Item) -> int:
-    """weaver_search's `score_fields` for a lower-cased query (and its tokens) against one item."""
-    score = 0
-    id_ = item.id_lower
-    if id_ == query:
-        score = 100
-    elif id_.startswith(query):
-        score = 80
-    elif query in id_:
-        score = 70
-    elif tokens:
-        if all(any(t in it for it in item.id_tokens) for t in tokens):
-            score = 60
-        elif query in item.brief:
-            score = 40
-        elif query in item.note:
-            score = 20
-        elif all(t in item.brief for t in tokens):
-            score = 35
-        elif all(t in item.note for t in tokens):
-            score = 15
-    elif query in item.brief:
-        score = 40
-    elif query in item.note:
-        score = 20
-    if item.deprecated and score > 0:
-        score = max(score // 10, 1)
-    return score

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from weavergen.search_score import score, tokens_of
+
 KINDS = ("attribute", "metric", "span", "event", "entity")
 SECTIONS = {
     "attribute": "attributes",
@@ -25,7 +27,6 @@ ID_FIELD = {"attribute": "key", "metric": "name", "span": "type", "event": "name
 STABILITIES = ("stable", "development", "alpha", "beta", "release_candidate", "deprecated")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
-_QUERY_SPLIT = re.compile(r"[._\s]+")
 _ID_SPLIT = re.compile(r"[._]")
 
 
@@ -74,42 +75,6 @@ def items_of(materialized: dict[str, Any]) -> list[Item]:
     """Every attribute and signal of a materialized registry, in weaver's browse order."""
     registry = materialized.get("registry", {})
     return [Item.of(kind, body) for kind in KINDS for body in registry.get(SECTIONS[kind], [])]
-
-
-def tokens_of(query_lower: str) -> tuple[str, ...]:
-    """A lower-cased query's tokens: split at `.`, `_` and white space."""
-    return tuple(t for t in _QUERY_SPLIT.split(query_lower) if t)
-
-
-def score(query_lower: str, item: Item, tokens: tuple[str, ...] | None = None) -> int:
-    """weaver_search's relevance of an item for a lower-cased query (0: no match)."""
-    if tokens is None:
-        tokens = tokens_of(query_lower)
-    ident = item.id_lower
-    value = 0
-    if ident == query_lower:
-        value = 100
-    elif ident.startswith(query_lower):
-        value = 80
-    elif query_lower in ident:
-        value = 70
-    elif (
-        tokens
-        and all(t in ident for t in tokens)  # a cheap test first: most items fail it
-        and all(any(t in it for it in item.id_tokens) for t in tokens)
-    ):
-        value = 60
-    elif query_lower in item.brief_lower:
-        value = 40
-    elif query_lower in item.note_lower:
-        value = 20
-    elif tokens and all(t in item.brief_lower for t in tokens):
-        value = 35
-    elif tokens and all(t in item.note_lower for t in tokens):
-        value = 15
-    if item.deprecated and value:
-        value = max(value // 10, 1)
-    return value
 
 
 class Blob:
