@@ -182,8 +182,20 @@ def test_openapi_lists_every_route(semconv: Server) -> None:
         "/api/v1/diagnostics",
         "/api/v1/events",
         "/api/v1/runs",
+        "/api/v1/review",
     ):
         assert path in spec["paths"], path
+
+
+def test_review_is_registry_reviews_report(semconv: Server) -> None:
+    from weavergen.review.report import review
+    from weavergen.workspace import RegistryWorkspace
+
+    status, body = get_json(semconv, "/api/v1/review")
+    assert status == 200
+    expected = review(RegistryWorkspace(semconv.state.root, None).resolution).to_data()
+    assert {k: v for k, v in body.items() if k != "generation"} == json.loads(json.dumps(expected))
+    assert 0 < body["score"] <= 100 and body["namespaces"] and body["near_duplicates"]
 
 
 def test_unknown_api_path_and_other_methods(semconv: Server) -> None:

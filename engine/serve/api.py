@@ -126,6 +126,8 @@ class Api:
             return json_response(state.view.namespaces())
         if path == "/api/v1/registry":
             return json_response(state.summary())
+        if path == "/api/v1/review":
+            return json_response(state.review())
         if path == "/api/v1/runs":
             return json_response({"registry": str(state.root), "runs": runs_of(str(state.root))})
         if path == "/api/v1/live":

@@ -79,6 +79,11 @@ def openapi() -> dict[str, Any]:
             r200="text/event-stream",
         ),
         "/api/v1/namespaces": _get("The attribute namespace tree.", "live", r200="Namespace tree"),
+        "/api/v1/review": _get(
+            "The registry review: quality score, per-namespace scores, findings and near-duplicates.",
+            "live",
+            r200="Review",
+        ),
         "/api/v1/runs": _get("Recent workflow runs of this registry, with their spans.", "live", r200="Runs"),
         "/api/v1/live": _get("Live-check coverage and recent findings.", "live", r200="Live-check state"),
     }

@@ -60,6 +60,8 @@ class ServeState:
         self.events = Broker()
         self.workspace = RegistryWorkspace(options.registry, options.workspace)
         self._policy_lock = threading.Lock()
+        self._review_lock = threading.Lock()
+        self._review: tuple[int, dict[str, Any]] | None = None
         self._run_policies()
         self.view = RegistryView.of(self.workspace.snapshot())
         self.diagnostics = self._diagnostics()
@@ -128,6 +130,18 @@ class ServeState:
             "counts": counts,
             "diagnostics": items,
         }
+
+    def review(self) -> dict[str, Any]:
+        """The registry review (`registry review --format json`) of the current generation, computed on
+        first request and kept until the registry changes."""
+        from weavergen.review.report import review
+
+        with self._review_lock:
+            snapshot = self.workspace.snapshot()
+            if self._review is None or self._review[0] != snapshot.generation:
+                data = review(snapshot.resolution).to_data()
+                self._review = (snapshot.generation, {"generation": snapshot.generation, **data})
+            return self._review[1]
 
     def summary(self) -> dict[str, Any]:
         """The registry at a glance: generation, schema URL and counts (the `registry` event)."""

@@ -114,6 +114,8 @@ test('the dashboard: search, an attribute, a live diagnostic, live-check coverag
       assert.ok(attributes > 10, `attribute count ${attributes}`);
       assert.ok((await page.getByTestId('chart').count()) >= 4);
       await page.locator('#tree details').first().waitFor();
+      // the review's score arrives after the page, from /api/v1/review
+      await page.getByTestId('review-score').filter({ hasText: /Quality score \d+(\.\d)? \/ 100/ }).waitFor();
     });
 
     await t.test('search finds an attribute and opens it', async () => {

@@ -246,8 +246,16 @@ async function renderStats() {
   const r = stats.registry;
   const cards = [['attributes', r.attributes.attribute_count], ['metrics', r.metrics.common.count], ['spans', r.spans.common.count],
     ['events', r.events.common.count], ['entities', r.entities.common.count]];
+  // the review takes a moment on a large registry: the page does not wait for it
+  const quality = el('p', { class: 'muted', 'data-testid': 'review-score' }, 'Quality score: reviewing…');
+  getJSON('/review').then((review) => {
+    quality.className = '';
+    quality.textContent = `Quality score ${review.score.toFixed(1)} / 100 over ${review.definitions} definitions, `
+      + `${review.findings_count} review findings (weavergen registry review)`;
+  }).catch((err) => { quality.textContent = `Quality score: ${err.message}`; });
   main(
     el('h1', {}, 'Registry', el('span', { class: 'kind' }, stats.schema_url)),
+    quality,
     el('div', { class: 'cards' }, cards.map(([k, n]) => el('a', { class: 'card', href: `/browse/${k.replace(/ies$/, 'y').replace(/s$/, '')}`, 'data-link': true },
       el('b', { 'data-testid': `count-${k}` }, n), k))),
     el('div', { class: 'charts' },
